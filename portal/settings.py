@@ -105,7 +105,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
-    _db["OPTIONS"] = {"application_name": DYNO_NAME[:63]}
+    _db["OPTIONS"] = {"application_name": DYNO_NAME[:63], "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5)}
     if DB_POOL_MAX_SIZE > 0:
         # One small pool per process shared by all its threads (90 waitress threads, ~20 connections).
         _db["OPTIONS"]["pool"] = {

@@ -12,3 +12,5 @@ from portal.settings import *  # noqa: E402,F403
 # Tests render templates without running collectstatic first.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in fixtures
+WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests: serve from the finders
+WHITENOISE_USE_FINDERS = True

@@ -1,6 +1,8 @@
 """WSGI entry point for waitress (``waitress-serve portal.wsgi:application``)."""
 
 import os
+import signal
+import threading
 
 from django.core.wsgi import get_wsgi_application
 
@@ -11,3 +13,13 @@ application = get_wsgi_application()
 from ops.heartbeat import start_heartbeat  # noqa: E402  (needs Django set up)
 
 start_heartbeat(process_type="web")
+
+
+def _exit_cleanly(_signum, _frame):
+    # Heroku and honcho stop a dyno with SIGTERM. Raising SystemExit unwinds waitress's loop so
+    # atexit handlers run (the heartbeat is marked stopped) and the process exits with status 0.
+    raise SystemExit(0)
+
+
+if threading.current_thread() is threading.main_thread():
+    signal.signal(signal.SIGTERM, _exit_cleanly)
