@@ -43,9 +43,13 @@ def main() -> None:
         post_an_entry()
         print("smoke: posted an entry through the web and saw it on the team's day page")
         db = sqlite3.connect(os.path.join(var_dir, "idonethis.sqlite3"), timeout=20)
-        row = wait_for(lambda: db.execute(
-            "SELECT task_name, worker FROM django_celery_results_taskresult WHERE status='SUCCESS'").fetchone(),
-            150, "a task result stored by the worker")
+        row = wait_for(
+            lambda: db.execute(
+                "SELECT task_name, worker FROM django_celery_results_taskresult WHERE status='SUCCESS'"
+            ).fetchone(),
+            150,
+            "a task result stored by the worker",
+        )
         print(f"smoke: worker stored a result of {row[0]} on {row[1]}")
     finally:
         os.killpg(run.pid, signal.SIGTERM)
@@ -72,7 +76,11 @@ def post_an_entry() -> None:
         return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
     login_page = opener.open(f"{BASE}/accounts/login/").read().decode()
-    form = {"username": "alice@example.com", "password": "demo-password-1", "csrfmiddlewaretoken": csrf_from(login_page)}
+    form = {
+        "username": "alice@example.com",
+        "password": "demo-password-1",
+        "csrfmiddlewaretoken": csrf_from(login_page),
+    }
     day = opener.open(f"{BASE}/accounts/login/", urllib.parse.urlencode(form).encode())
     day_url = day.geturl()
     if "/t/" not in day_url:

@@ -9,8 +9,20 @@ from ops.models import Heartbeat
 
 @admin.register(Heartbeat)
 class HeartbeatAdmin(admin.ModelAdmin):
-    list_display = ("dyno", "process_type", "state", "release", "host", "pid", "started_at", "last_seen",
-                    "threads", "concurrency", "busy_threads", "memory")
+    list_display = (
+        "dyno",
+        "process_type",
+        "state",
+        "release",
+        "host",
+        "pid",
+        "started_at",
+        "last_seen",
+        "threads",
+        "concurrency",
+        "busy_threads",
+        "memory",
+    )
     list_filter = ("process_type",)
     readonly_fields = [f.name for f in Heartbeat._meta.fields]
 

@@ -27,9 +27,14 @@ def start_worker_heartbeat(sender=None, **_kwargs) -> None:
         from celery.worker import state
 
         active = [request.name for request in list(state.active_requests)]
-        concurrency = getattr(getattr(consumer, "pool", None), "num_processes", None) or consumer.app.conf.worker_concurrency
-        return {"concurrency": concurrency, "busy_threads": len(active),
-                "stats": {"active_tasks": active, "hostname": consumer.hostname, "tasks_total": state.total_count.total()}}
+        concurrency = (
+            getattr(getattr(consumer, "pool", None), "num_processes", None) or consumer.app.conf.worker_concurrency
+        )
+        return {
+            "concurrency": concurrency,
+            "busy_threads": len(active),
+            "stats": {"active_tasks": active, "hostname": consumer.hostname, "tasks_total": state.total_count.total()},
+        }
 
     start_heartbeat(process_type="worker", extra=worker_figures)
 

@@ -53,11 +53,20 @@ def _broker():
 def _last_seen(process_type: str):
     from ops.models import Heartbeat
 
-    last = Heartbeat.objects.filter(process_type=process_type).order_by("-last_seen").values_list("last_seen", flat=True).first()
+    last = (
+        Heartbeat.objects.filter(process_type=process_type)
+        .order_by("-last_seen")
+        .values_list("last_seen", flat=True)
+        .first()
+    )
     if last is None:
         return {"status": "unknown", "last_seen": None}
     age = timezone.now() - last
-    return {"status": "ok" if age <= FRESH else "stale", "last_seen": last.isoformat(), "age_seconds": int(age.total_seconds())}
+    return {
+        "status": "ok" if age <= FRESH else "stale",
+        "last_seen": last.isoformat(),
+        "age_seconds": int(age.total_seconds()),
+    }
 
 
 @never_cache

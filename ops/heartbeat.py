@@ -31,10 +31,27 @@ def pool_stats() -> dict:
     if pool is None:
         return {"mode": "per-thread"}
     stats = pool.get_stats()
-    return {"mode": "pool", **{k: stats.get(k) for k in (
-        "pool_min", "pool_max", "pool_size", "pool_available", "requests_waiting", "requests_num",
-        "requests_queued", "requests_wait_ms", "requests_errors", "connections_num", "connections_errors",
-        "connections_lost", "usage_ms")}}
+    return {
+        "mode": "pool",
+        **{
+            k: stats.get(k)
+            for k in (
+                "pool_min",
+                "pool_max",
+                "pool_size",
+                "pool_available",
+                "requests_waiting",
+                "requests_num",
+                "requests_queued",
+                "requests_wait_ms",
+                "requests_errors",
+                "connections_num",
+                "connections_errors",
+                "connections_lost",
+                "usage_ms",
+            )
+        },
+    }
 
 
 def heartbeat_record(*, process_type: str, extra: Callable[[], dict] | None = None, stopped: bool = False):
@@ -49,10 +66,16 @@ def heartbeat_record(*, process_type: str, extra: Callable[[], dict] | None = No
     row, _ = Heartbeat.objects.update_or_create(
         dyno=settings.DYNO_NAME,
         defaults={
-            "process_type": process_type, "release": settings.RELEASE, "host": socket.gethostname(),
-            "pid": os.getpid(), "started_at": _started_at, "last_seen": now,
-            "stopped_at": now if stopped else None, "rss_bytes": psutil.Process().memory_info().rss,
-            "stats": stats, **figures,
+            "process_type": process_type,
+            "release": settings.RELEASE,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "started_at": _started_at,
+            "last_seen": now,
+            "stopped_at": now if stopped else None,
+            "rss_bytes": psutil.Process().memory_info().rss,
+            "stats": stats,
+            **figures,
         },
     )
     return row

@@ -12,7 +12,9 @@ CODE_MARK = "Defined in scheduled/schedules.py"
 
 def _schedule_fields(spec: dict) -> dict:
     if "every_seconds" in spec:
-        interval, _ = IntervalSchedule.objects.get_or_create(every=spec["every_seconds"], period=IntervalSchedule.SECONDS)
+        interval, _ = IntervalSchedule.objects.get_or_create(
+            every=spec["every_seconds"], period=IntervalSchedule.SECONDS
+        )
         return {"interval": interval, "crontab": None}
     crontab, _ = CrontabSchedule.objects.get_or_create(**spec["crontab"], timezone="UTC")
     return {"crontab": crontab, "interval": None}

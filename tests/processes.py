@@ -52,8 +52,13 @@ def free_port() -> int:
 
 
 def process_env(**overrides: str) -> dict:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "DATABASE_URL": test_database_url(),
-           "VAR_DIR": str(Path(settings.VAR_DIR)), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings_test",
+        "DATABASE_URL": test_database_url(),
+        "VAR_DIR": str(Path(settings.VAR_DIR)),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("DYNO", None)
     env.update(overrides)
     return env
@@ -66,8 +71,9 @@ def running(command: list[str], *, env: dict, log_name: str):
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{log_name}.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             yield process
         finally:
@@ -82,19 +88,46 @@ def running(command: list[str], *, env: dict, log_name: str):
 
 
 def waitress(port: int, *, env: dict, threads: int = 4):
-    command = [str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={threads}",
-               "portal.wsgi:application"]
+    command = [
+        str(BIN / "waitress-serve"),
+        f"--listen=127.0.0.1:{port}",
+        f"--threads={threads}",
+        "portal.wsgi:application",
+    ]
     return running(command, env={**env, "WEB_THREADS": str(threads)}, log_name=f"waitress-{port}")
 
 
 def celery_worker(*, env: dict, queue: str, concurrency: int = 1):
-    command = [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-               "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    command = [
+        str(BIN / "celery"),
+        "-A",
+        "portal",
+        "worker",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
     return running(command, env=env, log_name=f"worker-{queue}")
 
 
 def celery_beat(*, env: dict, name: str):
     schedule_db = Path(settings.VAR_DIR) / f"beat-{name}"
-    command = [str(BIN / "celery"), "-A", "portal", "beat", "--loglevel=INFO", "--max-interval=1",
-               "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", "-s", str(schedule_db)]
+    command = [
+        str(BIN / "celery"),
+        "-A",
+        "portal",
+        "beat",
+        "--loglevel=INFO",
+        "--max-interval=1",
+        "--scheduler",
+        "django_celery_beat.schedulers:DatabaseScheduler",
+        "-s",
+        str(schedule_db),
+    ]
     return running(command, env=env, log_name=f"beat-{name}")

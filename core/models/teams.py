@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -35,8 +37,22 @@ class Membership(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
 
+    # The member's email schedule, in their own time zone. Days are weekday digits, Monday = 0.
+    reminder_days = models.CharField(max_length=7, default="01234")
+    reminder_time = models.TimeField(default=dt.time(17, 0))
+    digest_days = models.CharField(max_length=7, default="01234")
+    digest_time = models.TimeField(default=dt.time(8, 30))
+    emails_paused = models.BooleanField(default=False)
+    # When the next ones are due (UTC); null when nothing is scheduled. The beat tick reads these.
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
+    next_digest_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "team"], name="membership_one_per_user_team")]
+        indexes = [
+            models.Index(fields=["next_reminder_at"], name="membership_next_reminder"),
+            models.Index(fields=["next_digest_at"], name="membership_next_digest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"

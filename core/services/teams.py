@@ -5,6 +5,7 @@ from django.utils.text import slugify
 
 from core.hashids import new_hash
 from core.models import Membership, Organization, Team
+from core.services.schedules import membership_schedule_next
 
 
 def _unique_slug(name: str) -> str:
@@ -19,7 +20,7 @@ def _unique_slug(name: str) -> str:
 def team_create(*, owner, name: str, organization: Organization | None = None) -> Team:
     organization = organization or Organization.objects.create(name=name)
     team = Team.objects.create(organization=organization, name=name, slug=_unique_slug(name))
-    Membership.objects.create(user=owner, team=team, role=Membership.Role.ADMIN)
+    membership_schedule_next(membership=Membership.objects.create(user=owner, team=team, role=Membership.Role.ADMIN))
     return team
 
 
@@ -29,10 +30,12 @@ def personal_log_create(*, user) -> Team:
     team = Team.objects.create(
         organization=organization, name="Personal log", slug=_unique_slug(f"personal-{user.hash_id}"), is_personal=True
     )
-    Membership.objects.create(user=user, team=team, role=Membership.Role.ADMIN)
+    membership_schedule_next(membership=Membership.objects.create(user=user, team=team, role=Membership.Role.ADMIN))
     return team
 
 
 def membership_add(*, team: Team, user, role: str = Membership.Role.MEMBER) -> Membership:
-    membership, _ = Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
+    membership, created = Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
+    if created:
+        membership_schedule_next(membership=membership)
     return membership

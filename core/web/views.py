@@ -29,8 +29,11 @@ def home(request):
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = user_signup(email=form.cleaned_data["email"], password=form.cleaned_data["password1"],
-                           full_name=form.cleaned_data["full_name"])
+        user = user_signup(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            full_name=form.cleaned_data["full_name"],
+        )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("team_new")
     return render(request, "registration/signup.html", {"form": form})
@@ -61,8 +64,14 @@ def team_day_view(request, team_hash):
         else:
             messages.success(request, "Posted.")
             return redirect(f"{request.path}?date={on.isoformat()}")
-    context = {"team": team, "day": day, "members": team_day(team=team, day=day), "form": form,
-               "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1)}
+    context = {
+        "team": team,
+        "day": day,
+        "members": team_day(team=team, day=day),
+        "form": form,
+        "previous": day - dt.timedelta(days=1),
+        "next": day + dt.timedelta(days=1),
+    }
     return render(request, "core/team_day.html", context)
 
 

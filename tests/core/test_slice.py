@@ -8,8 +8,15 @@ from core.services.entries import entry_create, parse_marker
 
 
 def test_it_signs_up_creates_a_team_and_posts_a_done(client, db):
-    response = client.post(reverse("signup"), {"email": "dana@example.com", "full_name": "Dana",
-                                               "password1": "a-long-password-9", "password2": "a-long-password-9"})
+    response = client.post(
+        reverse("signup"),
+        {
+            "email": "dana@example.com",
+            "full_name": "Dana",
+            "password1": "a-long-password-9",
+            "password2": "a-long-password-9",
+        },
+    )
     assert response.status_code == 302
     response = client.post(reverse("team_new"), {"name": "Launch crew"})
     team = Team.objects.get(name="Launch crew")
@@ -46,15 +53,18 @@ def test_it_rejects_an_empty_entry_with_a_form_error(client, alice, team):
     assert not Entry.objects.exists()
 
 
-@pytest.mark.parametrize("line, kind, text", [
-    ("[ ] plan the week", "goal", "plan the week"),
-    ("[] plan", "goal", "plan"),
-    ("[x] shipped", "done", "shipped"),
-    ("[X] shipped", "done", "shipped"),
-    ("[√] shipped", "done", "shipped"),
-    ("! stuck on CI", "blocker", "stuck on CI"),
-    ("plain words", "done", "plain words"),
-])
+@pytest.mark.parametrize(
+    "line, kind, text",
+    [
+        ("[ ] plan the week", "goal", "plan the week"),
+        ("[] plan", "goal", "plan"),
+        ("[x] shipped", "done", "shipped"),
+        ("[X] shipped", "done", "shipped"),
+        ("[√] shipped", "done", "shipped"),
+        ("! stuck on CI", "blocker", "stuck on CI"),
+        ("plain words", "done", "plain words"),
+    ],
+)
 def test_it_reads_markers(line, kind, text):
     assert parse_marker(line) == (kind, text)
 

@@ -35,8 +35,10 @@ def test_it_records_a_heartbeat_from_a_real_waitress_process_and_marks_it_stoppe
         assert row.state == Heartbeat.State.UP
         expected_mode = "pool" if ON_POSTGRES else "embedded"
         assert row.stats["pool"]["mode"] == expected_mode
-        wait_for(lambda: Heartbeat.objects.get(pk=row.pk).stats.get("requests_total", 0) >= 1,
-                 what="request counted in heartbeat")
+        wait_for(
+            lambda: Heartbeat.objects.get(pk=row.pk).stats.get("requests_total", 0) >= 1,
+            what="request counted in heartbeat",
+        )
     assert web.returncode == 0, web.log_text
     assert Heartbeat.objects.get(pk=row.pk).stopped_at is not None
 
@@ -82,11 +84,15 @@ def _beat_to_worker_round_trip(env: dict) -> TaskResult:
     PeriodicTask.objects.exclude(name__startswith="test-").update(enabled=False)  # only ours runs
     _schedule_every_second(queue, queue)
     with celery_worker(env=env, queue=queue) as worker, celery_beat(env=env, name=queue) as beat:
-        result = wait_for(lambda: TaskResult.objects.filter(periodic_task_name=queue, status="SUCCESS").first(),
-                          timeout=60, what="a beat-sent task's stored result")
+        result = wait_for(
+            lambda: TaskResult.objects.filter(periodic_task_name=queue, status="SUCCESS").first(),
+            timeout=60,
+            what="a beat-sent task's stored result",
+        )
         wait_for(lambda: Heartbeat.objects.filter(process_type="beat", pid=beat.pid).exists(), what="beat heartbeat")
-        wait_for(lambda: Heartbeat.objects.filter(process_type="worker", pid=worker.pid).exists(),
-                 what="worker heartbeat")
+        wait_for(
+            lambda: Heartbeat.objects.filter(process_type="worker", pid=worker.pid).exists(), what="worker heartbeat"
+        )
     assert worker.returncode == 0, worker.log_text
     assert beat.returncode == 0, beat.log_text
     assert result.task_name == "scheduled.heartbeat_sweep"

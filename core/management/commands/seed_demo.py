@@ -40,7 +40,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, admin_email, admin_password, **options):
         password = admin_password or _random_password()
-        admin, created = User.objects.get_or_create(email=admin_email, defaults={"is_staff": True, "is_superuser": True, "full_name": "Admin"})
+        admin, created = User.objects.get_or_create(
+            email=admin_email, defaults={"is_staff": True, "is_superuser": True, "full_name": "Admin"}
+        )
         admin.set_password(password)
         admin.save(update_fields=["password"])
         if not Team.objects.filter(name="Demo team").exists():

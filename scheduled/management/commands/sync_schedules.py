@@ -8,4 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = schedules_sync()
-        self.stdout.write(f"schedules: created {result['created']}, updated {result['updated']}, removed {result['removed']}")
+        self.stdout.write(
+            f"schedules: created {result['created']}, updated {result['updated']}, removed {result['removed']}"
+        )
