@@ -52,3 +52,6 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("FAIL_ON_SKIP") == "1" and skipped and exitstatus == 0:
         reporter.write_line(f"FAIL_ON_SKIP: {len(skipped)} test(s) skipped; CI requires every test to run.", red=True)
         session.exitstatus = 1
+
+
+from tests.browser import chromium, page  # noqa: E402,F401  (fixtures for browser tests)
