@@ -25,7 +25,9 @@ def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
 
 
 def _settings(env: dict, expression: str):
-    code = f"import json, django; django.setup(); from django.conf import settings as s; print(json.dumps({expression}))"
+    code = (
+        f"import json, django; django.setup(); from django.conf import settings as s; print(json.dumps({expression}))"
+    )
     result = _run(["-c", code], {"DJANGO_SETTINGS_MODULE": "portal.settings", **env})
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -59,7 +61,9 @@ def test_it_keeps_persistent_per_thread_connections_with_pooling_off():
 
 def test_embedded_defaults_need_no_server(tmp_path):
     env = {"DJANGO_DEBUG": "true", "VAR_DIR": str(tmp_path)}
-    figures = _settings(env, '[s.DATABASES["default"], s.CELERY_BROKER_URL, s.CACHES["default"]["BACKEND"], s.EMAIL_BACKEND]')
+    figures = _settings(
+        env, '[s.DATABASES["default"], s.CELERY_BROKER_URL, s.CACHES["default"]["BACKEND"], s.EMAIL_BACKEND]'
+    )
     db, broker, cache, email = figures
     assert db["ENGINE"] == "django.db.backends.sqlite3" and db["NAME"].startswith(str(tmp_path))
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE" and "journal_mode=WAL" in db["OPTIONS"]["init_command"]
@@ -69,6 +73,9 @@ def test_embedded_defaults_need_no_server(tmp_path):
 
 
 def test_it_takes_the_broker_from_redis_url_and_prefers_celery_broker_url():
-    assert _settings({"DJANGO_DEBUG": "true", "REDIS_URL": "redis://r:6379/0"}, "s.CELERY_BROKER_URL") == "redis://r:6379/0"
+    assert (
+        _settings({"DJANGO_DEBUG": "true", "REDIS_URL": "redis://r:6379/0"}, "s.CELERY_BROKER_URL")
+        == "redis://r:6379/0"
+    )
     both = {"DJANGO_DEBUG": "true", "REDIS_URL": "redis://r:6379/0", "CELERY_BROKER_URL": "amqp://guest@q//"}
     assert _settings(both, "s.CELERY_BROKER_URL") == "amqp://guest@q//"
