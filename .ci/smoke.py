@@ -63,6 +63,12 @@ def main() -> None:
         raise SystemExit(f"smoke: processes still running after SIGTERM: {leftovers}")
     print(f"smoke: bin/run exited with {code} and left no process behind")
     log.close()
+    db = sqlite3.connect(os.path.join(var_dir, "idonethis.sqlite3"), timeout=20)
+    running = db.execute("SELECT dyno FROM ops_heartbeat WHERE stopped_at IS NULL").fetchall()
+    types = {row[0] for row in db.execute("SELECT process_type FROM ops_heartbeat")}
+    if running or not {"web", "worker", "beat"} <= types:
+        raise SystemExit(f"smoke: heartbeats not all stopped cleanly: running={running} types={types}")
+    print(f"smoke: web, worker and beat each marked their heartbeat stopped ({sorted(types)})")
     if code not in (0, -signal.SIGTERM, 128 + signal.SIGTERM):
         sys.stdout.write(open(os.path.join(var_dir, "run.log")).read()[-4000:])
         raise SystemExit(f"smoke: bin/run exited with {code}")
