@@ -77,3 +77,6 @@ def heartbeat(dyno: str, process_type: str, *, age_seconds: float = 0, **fields)
 def healthy_formation(db):
     """web, worker and beat all up, as the default expected formation (1 each) wants."""
     return [heartbeat("web.1", "web"), heartbeat("worker.1", "worker"), heartbeat("beat.1", "beat")]
+
+
+from tests.ops.fake_heroku import fake_heroku  # noqa: E402,F401  (fixture)
