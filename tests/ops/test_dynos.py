@@ -38,7 +38,7 @@ def test_it_warns_about_missing_and_unexpected_dynos(dev):
 
 
 def test_it_warns_loudly_about_a_second_beat_even_when_stale(healthy_formation):
-    heartbeat("beat.2", "beat", age_seconds=10)  # stale: 3 intervals of 1 s have passed
+    heartbeat("beat.2", "beat", age_seconds=120)  # stale: more than 3 intervals of 15 s
     overview = dyno_overview()
     assert any(w.level == "red" and w.text.startswith("More than one beat (beat.1, beat.2)") for w in overview.warnings)
     assert "beat.2 is stale" in " ".join(_texts(overview))
