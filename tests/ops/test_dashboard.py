@@ -95,3 +95,18 @@ def test_it_shows_a_broken_tile_in_red_without_breaking_the_dashboard(root, heal
     assert response.status_code == 200
     queue_tile = next(t for t in response.context["tiles"] if t.key == "queue_depth")
     assert queue_tile.status == "red" and queue_tile.value == "?"
+
+
+def test_it_shows_a_newly_registered_tile_only_to_holders_of_its_permission(sam, dev):
+    from ops import tiles
+
+    @tiles.tile(order=65, permission="ops.view_task_details")
+    def retries_waiting(request) -> Tile:
+        return Tile("Retries waiting", "0", tiles.GREEN)
+
+    try:
+        assert "retries_waiting" not in _tiles(sam)
+        assert _tiles(dev)["retries_waiting"].value == "0"
+        assert list(_tiles(dev))[-2:] == ["database_connections", "retries_waiting"]  # by order
+    finally:
+        del tiles._TILES["retries_waiting"]
