@@ -1,0 +1,96 @@
+"""The signed-in person's own pages: settings and notifications."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.models import Membership
+from core.selectors.entries import notifications_for
+from core.services import accounts
+from core.services.notifications import notifications_mark_read
+from core.web.forms import EmailForm, NotificationPrefsForm, ProfileForm, ScheduleForm
+
+
+def _forms(request, post=None):
+    user = request.user
+    action = post.get("action") if post else None
+    memberships = (
+        Membership.objects.filter(user=user).select_related("team", "user").order_by("team__is_personal", "team__name")
+    )
+    return {
+        "profile": ProfileForm(
+            post if action == "profile" else None,
+            initial={"full_name": user.full_name, "nickname": user.nickname, "time_zone": user.time_zone},
+        ),
+        "prefs": NotificationPrefsForm(
+            post if action == "notifications" else None,
+            initial={
+                "on_comment": user.email_on_comment,
+                "on_mention": user.email_on_mention,
+                "on_like": user.email_on_like,
+            },
+        ),
+        "schedules": [
+            (m, ScheduleForm.for_membership(m, post if action == f"schedule-{m.pk}" else None)) for m in memberships
+        ],
+        "email_form": EmailForm(post if action == "add-email" else None),
+        "alternates": user.alternate_emails.order_by("email"),
+    }
+
+
+def _save(request, forms) -> bool:
+    """Apply the one form that was posted; False (with its errors shown) when its input is bad."""
+    action, user = request.POST.get("action", ""), request.user
+    try:
+        if action == "profile" and forms["profile"].is_valid():
+            accounts.user_profile_update(user=user, **forms["profile"].cleaned_data)
+        elif action == "notifications" and forms["prefs"].is_valid():
+            accounts.user_notifications_update(user=user, **forms["prefs"].cleaned_data)
+        elif action.startswith("schedule-"):
+            membership, form = next(
+                ((m, f) for m, f in forms["schedules"] if f"schedule-{m.pk}" == action), (None, None)
+            )
+            if form is None or not form.is_valid():
+                return False
+            data = form.cleaned_data
+            data["reminder_days"], data["digest_days"] = "".join(data["reminder_days"]), "".join(data["digest_days"])
+            accounts.membership_schedule_update(membership=membership, **data)
+        elif action == "add-email" and forms["email_form"].is_valid():
+            accounts.alternate_email_add(user=user, email=forms["email_form"].cleaned_data["email"])
+            messages.info(request, "We sent a link to that address: open it to verify.")
+        elif action == "remove-email":
+            accounts.alternate_email_remove(user=user, email=request.POST.get("email", ""))
+        elif action == "resend-verification":
+            accounts.email_verification_send(user=user, email=user.email)
+            messages.info(request, "We sent you a new link.")
+        elif action == "reset-token":
+            messages.warning(request, f"Your new API token: {accounts.user_api_token_reset(user=user)} (shown once)")
+        else:
+            return False
+    except ValueError as error:
+        messages.error(request, str(error))
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_settings_view(request):
+    forms = _forms(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and _save(request, forms):
+        messages.success(request, "Saved.")
+        return redirect("user_settings")
+    return render(request, "core/user_settings.html", forms, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def notifications_view(request):
+    return render(request, "core/notifications.html", {"notifications": notifications_for(user=request.user)})
+
+
+@login_required
+@require_POST
+def notifications_read_view(request):
+    notifications_mark_read(user=request.user)
+    return redirect("notifications")
