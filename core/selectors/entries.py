@@ -24,7 +24,7 @@ def _count_of(model, field_name: str):
 
 def entries_for_viewer(*, viewer):
     """Entries with their author, like and comment counts and whether ``viewer`` likes each."""
-    return Entry.objects.select_related("author", "goal").annotate(
+    return Entry.objects.select_related("author", "team").annotate(
         like_count=_count_of(Like, "entry"),
         comment_count=_count_of(Comment, "entry"),
         liked=Exists(Like.objects.filter(entry=OuterRef("pk"), user=viewer)),

@@ -26,11 +26,14 @@ class DateInput(forms.DateInput):
 
 
 class SignupForm(BaseUserCreationForm):
-    time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC")
+    time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC", required=False)
 
     class Meta:
         model = User
         fields = ("email", "full_name")
+
+    def clean_time_zone(self):
+        return self.cleaned_data["time_zone"] or "UTC"
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
@@ -60,7 +63,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=120)
-    visibility = forms.ChoiceField(choices=Team.Visibility.choices, initial=Team.Visibility.HIDDEN)
+    visibility = forms.ChoiceField(choices=Team.Visibility.choices, initial=Team.Visibility.HIDDEN, required=False)
 
 
 class EntryForm(forms.Form):

@@ -48,7 +48,7 @@
 
   // Sign-up: preselect the browser's time zone.
   const zone = document.querySelector("select[name=time_zone]");
-  if (zone && zone.value === "UTC" && Intl.DateTimeFormat) {
+  if (zone && location.pathname.startsWith("/accounts/signup") && zone.value === "UTC" && Intl.DateTimeFormat) {
     const guess = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (guess && zone.querySelector(`option[value="${guess}"]`)) zone.value = guess;
   }
