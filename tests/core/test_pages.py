@@ -247,3 +247,12 @@ def test_export_streams_with_a_fixed_number_of_queries(client, alice, bob, world
         response = client.get(reverse("export", args=[world["team"].hash_id]))
         rows = b"".join(response.streaming_content).decode().strip().splitlines()
     assert len(rows) == 1 + Entry.objects.filter(team=world["team"]).count()
+
+
+def test_every_form_needs_its_csrf_token(alice, world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    for url in _post_urls(world):
+        assert client.post(url, {"text": "x"}).status_code == 403, url
