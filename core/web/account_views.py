@@ -39,39 +39,72 @@ def _forms(request, post=None):
     }
 
 
+def _schedule(request, forms) -> bool:
+    action = request.POST.get("action", "")
+    membership, form = next(((m, f) for m, f in forms["schedules"] if f"schedule-{m.pk}" == action), (None, None))
+    if form is None or not form.is_valid():
+        return False
+    data = {**form.cleaned_data}
+    data["reminder_days"], data["digest_days"] = "".join(data["reminder_days"]), "".join(data["digest_days"])
+    accounts.membership_schedule_update(membership=membership, **data)
+    return True
+
+
+def _with_form(key, service):
+    """An action that validates one of the page's forms and hands its data to one service."""
+
+    def run(request, forms) -> bool:
+        if not forms[key].is_valid():
+            return False
+        service(user=request.user, **forms[key].cleaned_data)
+        return True
+
+    return run
+
+
+def _add_email(request, forms) -> bool:
+    if not forms["email_form"].is_valid():
+        return False
+    accounts.alternate_email_add(user=request.user, email=forms["email_form"].cleaned_data["email"])
+    messages.info(request, "We sent a link to that address: open it to verify.")
+    return True
+
+
+def _reset_token(request, forms) -> bool:
+    messages.warning(request, f"Your new API token: {accounts.user_api_token_reset(user=request.user)} (shown once)")
+    return True
+
+
+def _remove_email(request, forms) -> bool:
+    accounts.alternate_email_remove(user=request.user, email=request.POST.get("email", ""))
+    return True
+
+
+def _resend_verification(request, forms) -> bool:
+    accounts.email_verification_send(user=request.user, email=request.user.email)
+    messages.info(request, "We sent you a new link.")
+    return True
+
+
+ACTIONS = {
+    "profile": _with_form("profile", accounts.user_profile_update),
+    "notifications": _with_form("prefs", accounts.user_notifications_update),
+    "add-email": _add_email,
+    "remove-email": _remove_email,
+    "resend-verification": _resend_verification,
+    "reset-token": _reset_token,
+}
+
+
 def _save(request, forms) -> bool:
     """Apply the one form that was posted; False (with its errors shown) when its input is bad."""
-    action, user = request.POST.get("action", ""), request.user
+    action = request.POST.get("action", "")
+    handler = _schedule if action.startswith("schedule-") else ACTIONS.get(action)
     try:
-        if action == "profile" and forms["profile"].is_valid():
-            accounts.user_profile_update(user=user, **forms["profile"].cleaned_data)
-        elif action == "notifications" and forms["prefs"].is_valid():
-            accounts.user_notifications_update(user=user, **forms["prefs"].cleaned_data)
-        elif action.startswith("schedule-"):
-            membership, form = next(
-                ((m, f) for m, f in forms["schedules"] if f"schedule-{m.pk}" == action), (None, None)
-            )
-            if form is None or not form.is_valid():
-                return False
-            data = form.cleaned_data
-            data["reminder_days"], data["digest_days"] = "".join(data["reminder_days"]), "".join(data["digest_days"])
-            accounts.membership_schedule_update(membership=membership, **data)
-        elif action == "add-email" and forms["email_form"].is_valid():
-            accounts.alternate_email_add(user=user, email=forms["email_form"].cleaned_data["email"])
-            messages.info(request, "We sent a link to that address: open it to verify.")
-        elif action == "remove-email":
-            accounts.alternate_email_remove(user=user, email=request.POST.get("email", ""))
-        elif action == "resend-verification":
-            accounts.email_verification_send(user=user, email=user.email)
-            messages.info(request, "We sent you a new link.")
-        elif action == "reset-token":
-            messages.warning(request, f"Your new API token: {accounts.user_api_token_reset(user=user)} (shown once)")
-        else:
-            return False
+        return bool(handler) and handler(request, forms)
     except ValueError as error:
         messages.error(request, str(error))
         return False
-    return True
 
 
 @login_required

@@ -7,7 +7,7 @@ from functools import lru_cache
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 
-from core.models import Membership, Team, User
+from core.models import Membership, Organization, Team, User
 from core.services.entries import EARLIEST_DAY, MAX_ENTRY_LENGTH
 from core.web.throttle import LoginThrottle
 
@@ -63,7 +63,17 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=120)
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(), required=False, empty_label="A new organization"
+    )
     visibility = forms.ChoiceField(choices=Team.Visibility.choices, initial=Team.Visibility.HIDDEN, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Personal logs live in an organization of their own; teams go in real ones.
+        self.fields["organization"].queryset = (
+            Organization.objects.filter(memberships__user=user).exclude(teams__is_personal=True).order_by("name")
+        )
 
 
 class EntryForm(forms.Form):

@@ -54,11 +54,9 @@ def _safe_next(request) -> str | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_new(request):
-    form = TeamForm(request.POST or None)
+    form = TeamForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        team = team_create(
-            owner=request.user, name=form.cleaned_data["name"], visibility=form.cleaned_data["visibility"]
-        )
+        team = team_create(owner=request.user, **form.cleaned_data)
         return redirect("team_day", team_hash=team.hash_id)
     return render(request, "core/team_new.html", {"form": form})
 

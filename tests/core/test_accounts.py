@@ -129,3 +129,26 @@ def test_login_is_throttled_per_account_and_address(client, alice):
         url, {"username": "alice@example.com", "password": "alice-password-1"}, REMOTE_ADDR="10.0.0.2"
     )
     assert elsewhere.status_code == 302
+
+
+def test_settings_page_adds_and_verifies_an_alternate_address(client, alice, django_capture_on_commit_callbacks):
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("user_settings"), {"action": "add-email", "email": "alice@work.test"})
+    link = next(line for line in mail.outbox[-1].body.splitlines() if "/accounts/verify/" in line)
+    client.get(link[link.index("/accounts/verify/") :].strip())
+    assert alice.alternate_emails.get().verified_at is not None
+    taken = client.post(reverse("user_settings"), {"action": "add-email", "email": "alice@work.test"})
+    assert taken.status_code == 400 and "already in use" in taken.content.decode()
+
+
+def test_settings_page_shows_a_new_api_token_once_and_saves_preferences(client, alice):
+    client.force_login(alice)
+    page = client.post(reverse("user_settings"), {"action": "reset-token"}, follow=True).content.decode()
+    alice.refresh_from_db()
+    token = page.split("Your new API token: ", 1)[1].split(" ", 1)[0]
+    assert api_token_digest(token) == alice.api_token_hash
+    assert token not in client.get(reverse("user_settings")).content.decode()
+    client.post(reverse("user_settings"), {"action": "notifications", "on_like": "on"})
+    alice.refresh_from_db()
+    assert (alice.email_on_comment, alice.email_on_mention, alice.email_on_like) == (False, False, True)

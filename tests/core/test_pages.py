@@ -217,6 +217,8 @@ def _grow(team, alice, bob, n_people=6, days=4):
         ("team_members", 8),
         ("entry", 7),
         ("notifications", 4),
+        ("teams", 5),
+        ("user_settings", 5),
     ],
 )
 def test_list_pages_make_a_fixed_number_of_queries(
@@ -234,6 +236,8 @@ def test_list_pages_make_a_fixed_number_of_queries(
         "team_members": reverse("team_members", args=[t]),
         "entry": reverse("entry", args=[world["done"].hash_id]),
         "notifications": reverse("notifications"),
+        "teams": reverse("teams"),
+        "user_settings": reverse("user_settings"),
     }
     client.force_login(alice)
     with django_assert_max_num_queries(budget):
@@ -256,3 +260,23 @@ def test_every_form_needs_its_csrf_token(alice, world):
     client.force_login(alice)
     for url in _post_urls(world):
         assert client.post(url, {"text": "x"}).status_code == 403, url
+
+
+def test_it_creates_a_visible_team_in_an_organization_that_teammates_join(client, alice, bob, charlie, world):
+    client.force_login(alice)
+    client.post(
+        reverse("team_new"), {"name": "Guild", "organization": world["team"].organization_id, "visibility": "visible"}
+    )
+    guild = world["team"].organization.teams.get(name="Guild")
+    client.force_login(bob)
+    assert "Guild" in client.get(reverse("teams")).content.decode()
+    assert client.post(reverse("team_join", args=[guild.hash_id])).url == reverse("team_day", args=[guild.hash_id])
+    client.force_login(charlie)
+    assert "Guild" not in client.get(reverse("teams")).content.decode()
+    assert client.post(reverse("team_join", args=[guild.hash_id])).status_code == 404
+
+
+def test_charlie_cannot_create_a_team_in_alices_organization(client, charlie, world):
+    client.force_login(charlie)
+    response = client.post(reverse("team_new"), {"name": "Sneaky", "organization": world["team"].organization_id})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
