@@ -1,7 +1,21 @@
-"""The product's data: people, organizations and teams, memberships, entries."""
+"""The product's data: people, organizations and teams, memberships, entries, social."""
 
-from core.models.entries import Entry
-from core.models.people import User
-from core.models.teams import Membership, Organization, Team
+from core.models.entries import Entry, Tag
+from core.models.people import AlternateEmail, User
+from core.models.social import Comment, Like, Notification
+from core.models.teams import Invitation, Membership, Organization, OrganizationMembership, Team
 
-__all__ = ["Entry", "Membership", "Organization", "Team", "User"]
+__all__ = [
+    "AlternateEmail",
+    "Comment",
+    "Entry",
+    "Invitation",
+    "Like",
+    "Membership",
+    "Notification",
+    "Organization",
+    "OrganizationMembership",
+    "Tag",
+    "Team",
+    "User",
+]

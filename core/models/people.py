@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models.functions import Lower
 
 from core.hashids import new_hash
 
@@ -29,14 +30,30 @@ class EmailUserManager(UserManager):
 class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
     hash_id = models.CharField(max_length=16, unique=True, default=new_hash, editable=False)
     full_name = models.CharField(max_length=150, blank=True)
+    # The @handle teammates use to mention this person; unique case-insensitively when set.
+    nickname = models.CharField(max_length=30, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC")
+    # Which in-app notifications are also emailed (the daily-loop engineer sends them).
+    email_on_comment = models.BooleanField(default=True)
+    email_on_mention = models.BooleanField(default=True)
+    email_on_like = models.BooleanField(default=False)
+    # sha256 of the API token: the token itself is shown once, when it is reset.
+    api_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
     objects = EmailUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("nickname"), name="user_nickname_unique_ci", condition=~models.Q(nickname="")
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -44,3 +61,15 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email.split("@", 1)[0]
+
+
+class AlternateEmail(models.Model):
+    """Another address of the same person (entries by email from it count as theirs once verified)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="alternate_emails")
+    email = models.EmailField(unique=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.email

@@ -9,18 +9,48 @@ from core.hashids import new_hash
 class Organization(models.Model):
     hash_id = models.CharField(max_length=16, unique=True, default=new_hash, editable=False)
     name = models.CharField(max_length=120)
+    # People who verify an address at this domain join the organization (and its visible teams).
+    auto_join_domain = models.CharField(max_length=120, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
 
 
+class OrganizationMembership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="org_memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="org_membership_one_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (self.Role.OWNER, self.Role.ADMIN)
+
+
 class Team(models.Model):
+    class Visibility(models.TextChoices):
+        VISIBLE = "visible", "Visible: anyone in the organization may join"
+        HIDDEN = "hidden", "Hidden: by invitation only"
+
     hash_id = models.CharField(max_length=16, unique=True, default=new_hash, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     is_personal = models.BooleanField(default=False)
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.HIDDEN)
+    carry_over_goals = models.BooleanField(default=True, help_text="Open goals show on later days until done.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -56,3 +86,46 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+
+def _invitation_code() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class Invitation(models.Model):
+    """An emailed invitation to an organization and some of its teams; the code in the link is the secret."""
+
+    code = models.CharField(max_length=64, unique=True, default=_invitation_code, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    teams = models.ManyToManyField(Team, related_name="invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    declined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "email"], name="invitation_org_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organization}"
+
+    def state(self, now) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.declined_at:
+            return "declined"
+        if self.expires_at <= now:
+            return "expired"
+        return "pending"

@@ -1,32 +1,56 @@
-"""Reads about teams and their day, with a fixed number of queries whatever the team's size."""
-
-import datetime as dt
-from dataclasses import dataclass, field
+"""Reads about teams, members and invitations, with a fixed number of queries whatever the team's size."""
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from core.models import Entry, Membership, Team
+from core.models import Invitation, Membership, OrganizationMembership, Team
 
 
 def team_for_member(*, user, team_hash: str) -> Team:
     """The team if ``user`` belongs to it; 404 otherwise, so other teams' hashes reveal nothing."""
-    return get_object_or_404(Team, hash_id=team_hash, memberships__user=user)
+    return get_object_or_404(Team.objects.select_related("organization"), hash_id=team_hash, memberships__user=user)
+
+
+def membership_for(*, user, team_hash: str) -> Membership:
+    """The viewer's membership (with its team), or 404: every team page starts here."""
+    return get_object_or_404(
+        Membership.objects.select_related("team__organization", "user"), team__hash_id=team_hash, user=user
+    )
 
 
 def teams_for_user(*, user):
     return Team.objects.filter(memberships__user=user).order_by("is_personal", "name")
 
 
-@dataclass
-class MemberDay:
-    member: object
-    entries: list = field(default_factory=list)
+def teams_to_join(*, user):
+    """Visible teams of the viewer's organizations that they are not in yet."""
+    return (
+        Team.objects.filter(organization__memberships__user=user, visibility=Team.Visibility.VISIBLE, is_personal=False)
+        .exclude(memberships__user=user)
+        .select_related("organization")
+        .order_by("organization__name", "name")
+    )
 
 
-def team_day(*, team: Team, day: dt.date) -> list[MemberDay]:
-    memberships = Membership.objects.filter(team=team).select_related("user").order_by("user__full_name", "user__email")
-    days = {m.user_id: MemberDay(member=m.user) for m in memberships}
-    for entry in Entry.objects.filter(team=team, occurred_on=day).order_by("created_at"):
-        if entry.author_id in days:
-            days[entry.author_id].entries.append(entry)
-    return list(days.values())
+def team_members(*, team: Team):
+    return Membership.objects.filter(team=team).select_related("user").order_by("user__full_name", "user__email")
+
+
+def pending_invitations(*, team: Team):
+    return (
+        Invitation.objects.filter(teams=team, accepted_at__isnull=True, declined_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
+def invitation_for_code(*, code: str) -> Invitation:
+    return get_object_or_404(Invitation.objects.select_related("organization", "invited_by"), code=code)
+
+
+def org_membership_for(*, user, team: Team) -> OrganizationMembership | None:
+    return OrganizationMembership.objects.filter(user=user, organization_id=team.organization_id).first()
+
+
+def invitation_state(invitation: Invitation) -> str:
+    return invitation.state(timezone.now())

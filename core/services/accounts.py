@@ -1,13 +1,145 @@
-"""Writes about people: signing up creates the user and their private personal log."""
+"""Writes about people: sign-up, profile and preferences, API token, verified email addresses."""
 
-from django.db import transaction
+import datetime as dt
+import hashlib
+import re
+import secrets
 
-from core.models import User
-from core.services.teams import personal_log_create
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import AlternateEmail, Membership, User
+from core.services.mail import absolute, mail_send
+from core.services.schedules import membership_schedule_next
+from core.services.teams import domain_auto_join, personal_log_create
+
+NICKNAME_RE = re.compile(r"^[A-Za-z0-9][\w.-]{0,29}(?<!\.)$")
+VERIFY_SALT = "core.email-verify"
+VERIFY_MAX_AGE = dt.timedelta(days=7)
+
+
+def _free_nickname(base: str) -> str:
+    base = re.sub(r"[^\w.-]", "", base)[:24].strip(".-_") or "member"
+    nickname, n = base, 1
+    while User.objects.filter(nickname__iexact=nickname).exists():
+        n += 1
+        nickname = f"{base}{n}"
+    return nickname
 
 
 @transaction.atomic
 def user_signup(*, email: str, password: str, full_name: str = "", time_zone: str = "UTC") -> User:
-    user = User.objects.create_user(email=email, password=password, full_name=full_name, time_zone=time_zone)
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        full_name=full_name,
+        time_zone=time_zone,
+        nickname=_free_nickname(email.split("@", 1)[0]),
+    )
     personal_log_create(user=user)
+    transaction.on_commit(lambda: email_verification_send(user=user, email=user.email))
     return user
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, full_name: str, nickname: str, time_zone: str) -> User:
+    """Changing time zone moves every schedule of this person to their new local times."""
+    if nickname and not NICKNAME_RE.match(nickname):
+        raise ValueError("A nickname is letters, digits, '.', '-' or '_' (up to 30).")
+    if nickname and User.objects.filter(nickname__iexact=nickname).exclude(pk=user.pk).exists():
+        raise ValueError("That nickname is taken.")
+    zone_changed = time_zone != user.time_zone
+    user.full_name, user.nickname, user.time_zone = full_name, nickname, time_zone
+    user.save(update_fields=["full_name", "nickname", "time_zone"])
+    if zone_changed:
+        for membership in Membership.objects.filter(user=user).select_related("user"):
+            membership_schedule_next(membership=membership)
+    return user
+
+
+def user_notifications_update(*, user: User, on_comment: bool, on_mention: bool, on_like: bool) -> User:
+    user.email_on_comment, user.email_on_mention, user.email_on_like = on_comment, on_mention, on_like
+    user.save(update_fields=["email_on_comment", "email_on_mention", "email_on_like"])
+    return user
+
+
+def membership_schedule_update(
+    *,
+    membership: Membership,
+    reminder_days: str,
+    reminder_time: dt.time,
+    digest_days: str,
+    digest_time: dt.time,
+    emails_paused: bool,
+) -> Membership:
+    for value in (reminder_time, digest_time):
+        if value.minute % 15 or value.second:
+            raise ValueError("Times are in 15-minute steps.")
+    membership.reminder_days, membership.reminder_time = reminder_days, reminder_time
+    membership.digest_days, membership.digest_time = digest_days, digest_time
+    membership.emails_paused = emails_paused
+    membership.save(update_fields=["reminder_days", "reminder_time", "digest_days", "digest_time", "emails_paused"])
+    return membership_schedule_next(membership=membership)
+
+
+def api_token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_api_token_reset(*, user: User) -> str:
+    """A new API token, returned once; only its digest is stored, so the old one stops working."""
+    token = secrets.token_hex(20)
+    user.api_token_hash = api_token_digest(token)
+    user.save(update_fields=["api_token_hash"])
+    return token
+
+
+def email_verification_send(*, user: User, email: str) -> None:
+    token = signing.dumps({"u": user.pk, "e": email}, salt=VERIFY_SALT)
+    mail_send(
+        to=email,
+        subject="Confirm your email address on iDoneThis",
+        template="core/email/verify.txt",
+        context={"user": user, "email": email, "url": absolute(reverse("email_verify", args=[token]))},
+    )
+
+
+def alternate_email_add(*, user: User, email: str) -> AlternateEmail:
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValueError("That address already belongs to an account.")
+    try:
+        with transaction.atomic():
+            alternate = AlternateEmail.objects.create(user=user, email=email)
+    except IntegrityError:
+        raise ValueError("That address is already in use.") from None
+    transaction.on_commit(lambda: email_verification_send(user=user, email=email))
+    return alternate
+
+
+def alternate_email_remove(*, user: User, email: str) -> int:
+    deleted, _ = AlternateEmail.objects.filter(user=user, email=email).delete()
+    return deleted
+
+
+@transaction.atomic
+def email_verify(*, token: str) -> tuple[User, str]:
+    """Mark the address in a signed link verified; then the domain auto-join of organizations applies."""
+    try:
+        data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
+    except signing.BadSignature:
+        raise ValueError("That link is invalid or has expired.") from None
+    user = User.objects.filter(pk=data["u"]).first()
+    if user is None:
+        raise ValueError("That link is invalid or has expired.")
+    now = timezone.now()
+    if user.email == data["e"]:
+        if not user.email_verified_at:
+            user.email_verified_at = now
+            user.save(update_fields=["email_verified_at"])
+    elif not AlternateEmail.objects.filter(user=user, email=data["e"]).update(verified_at=now):
+        raise ValueError("That address is no longer on your account.")
+    domain_auto_join(user=user, email=data["e"])
+    return user, data["e"]

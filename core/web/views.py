@@ -1,19 +1,21 @@
-"""The web app's pages. Views are thin: validate, authorize, call one service or selector, render."""
-
-import datetime as dt
+"""Home, sign-up, teams, invitations and email verification. Views are thin: validate, authorize,
+call one service or selector, render or redirect."""
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
-from core.localtime import today_for
-from core.selectors.teams import team_day, team_for_member, teams_for_user
-from core.services.accounts import user_signup
-from core.services.entries import entry_create
-from core.services.teams import team_create
-from core.web.forms import EntryForm, SignupForm, TeamForm
+from core.models import Team
+from core.selectors.teams import invitation_for_code, invitation_state, teams_for_user, teams_to_join
+from core.services.accounts import email_verify, user_signup
+from core.services.invitations import invitation_accept, invitation_decline
+from core.services.teams import team_create, team_join
+from core.web.forms import SignupForm, TeamForm
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def home(request):
@@ -27,56 +29,87 @@ def home(request):
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         user = user_signup(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
             full_name=form.cleaned_data["full_name"],
+            time_zone=form.cleaned_data["time_zone"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("team_new")
-    return render(request, "registration/signup.html", {"form": form})
+        login(request, user, backend=BACKEND)
+        return redirect(_safe_next(request) or "team_new")
+    return render(request, "registration/signup.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def _safe_next(request) -> str | None:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return None
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_new(request):
-    form = TeamForm(request.POST or None)
+    form = TeamForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        team = team_create(owner=request.user, name=form.cleaned_data["name"])
+        team = team_create(owner=request.user, **form.cleaned_data)
         return redirect("team_day", team_hash=team.hash_id)
     return render(request, "core/team_new.html", {"form": form})
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def team_day_view(request, team_hash):
-    team = team_for_member(user=request.user, team_hash=team_hash)
-    day = _day_from(request.GET.get("date")) or today_for(request.user)
-    form = EntryForm(request.POST or None, initial={"occurred_on": day})
-    if request.method == "POST" and form.is_valid():
-        on = form.cleaned_data["occurred_on"] or day
-        try:
-            entry_create(author=request.user, team=team, text=form.cleaned_data["text"], occurred_on=on)
-        except ValueError as error:
-            form.add_error("text", str(error))
-        else:
-            messages.success(request, "Posted.")
-            return redirect(f"{request.path}?date={on.isoformat()}")
-    context = {
-        "team": team,
-        "day": day,
-        "members": team_day(team=team, day=day),
-        "form": form,
-        "previous": day - dt.timedelta(days=1),
-        "next": day + dt.timedelta(days=1),
-    }
-    return render(request, "core/team_day.html", context)
+def teams(request):
+    context = {"teams": teams_for_user(user=request.user), "joinable": teams_to_join(user=request.user)}
+    return render(request, "core/teams.html", context)
 
 
-def _day_from(value: str | None) -> dt.date | None:
+@login_required
+@require_POST
+def team_join_view(request, team_hash):
+    team = get_object_or_404(Team, hash_id=team_hash, organization__memberships__user=request.user)
     try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+        team_join(team=team, user=request.user)
+    except PermissionDenied:
+        messages.error(request, "That team is by invitation only.")
+        return redirect("teams")
+    return redirect("team_day", team_hash=team.hash_id)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request, code):
+    invitation = invitation_for_code(code=code)
+    state = invitation_state(invitation)
+    if request.method == "POST" and request.user.is_authenticated and state == "pending":
+        if request.POST.get("action") == "decline":
+            invitation_decline(invitation=invitation)
+            messages.info(request, "Invitation declined.")
+            return redirect("home")
+        memberships = invitation_accept(invitation=invitation, user=request.user)
+        messages.success(request, f"Welcome to {invitation.organization}!")
+        return redirect("team_day", team_hash=memberships[0].team.hash_id)
+    context = {"invitation": invitation, "state": state, "teams": invitation.teams.all()}
+    return render(request, "core/invitation.html", context)
+
+
+@require_POST
+def invitation_decline_anonymous(request, code):
+    """Someone without an account can say no too: the code in the link is the proof."""
+    invitation = invitation_for_code(code=code)
+    if invitation_state(invitation) == "pending":
+        invitation_decline(invitation=invitation)
+    messages.info(request, "Invitation declined.")
+    return redirect("home")
+
+
+def email_verify_view(request, token):
+    try:
+        user, email = email_verify(token=token)
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{email} is verified.")
+    return redirect("user_settings" if request.user.is_authenticated else "home")

@@ -1,0 +1,146 @@
+"""Reads about entries: a team's day, calendar, a person's or a tag's entries, one entry with its thread.
+
+Each returns in a fixed number of queries: counts and "liked by me" are annotations, never per-row queries.
+"""
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from core.models import Comment, Entry, Like, Membership, Notification, Team
+
+PAGE_SIZE = 50
+
+
+def _count_of(model, field_name: str):
+    rows = model.objects.filter(**{field_name: OuterRef("pk")}).order_by().values(field_name)
+    return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")[:1], output_field=IntegerField()), Value(0))
+
+
+def entries_for_viewer(*, viewer):
+    """Entries with their author, like and comment counts and whether ``viewer`` likes each."""
+    return Entry.objects.select_related("author", "team").annotate(
+        like_count=_count_of(Like, "entry"),
+        comment_count=_count_of(Comment, "entry"),
+        liked=Exists(Like.objects.filter(entry=OuterRef("pk"), user=viewer)),
+    )
+
+
+@dataclass
+class MemberDay:
+    member: object
+    membership: object
+    done: list = field(default_factory=list)
+    goals: list = field(default_factory=list)
+    blockers: list = field(default_factory=list)
+    open_goals: list = field(default_factory=list)
+
+    @property
+    def posted(self) -> bool:
+        return bool(self.done or self.goals or self.blockers)
+
+
+def open_goals_q(*, day: dt.date) -> Q:
+    """Goals set before ``day`` and still open on it (not done by then, not archived)."""
+    return Q(kind=Entry.Kind.GOAL, occurred_on__lt=day, archived_at__isnull=True) & (
+        Q(completed_on__isnull=True) | Q(completed_on__gte=day)
+    )
+
+
+def team_day(*, team: Team, day: dt.date, viewer) -> list[MemberDay]:
+    memberships = Membership.objects.filter(team=team).select_related("user").order_by("user__full_name", "user__email")
+    days = {m.user_id: MemberDay(member=m.user, membership=m) for m in memberships}
+    wanted = Q(occurred_on=day)
+    if team.carry_over_goals:
+        wanted |= open_goals_q(day=day)
+    for entry in entries_for_viewer(viewer=viewer).filter(Q(team=team) & wanted).order_by("occurred_on", "created_at"):
+        member = days.get(entry.author_id)
+        if member is None:
+            continue  # someone who left the team: their entries stay on their person page
+        if entry.occurred_on != day:
+            member.open_goals.append(entry)
+        else:
+            {"done": member.done, "goal": member.goals, "blocker": member.blockers}[entry.kind].append(entry)
+    return list(days.values())
+
+
+@dataclass
+class CalendarDay:
+    day: dt.date
+    in_month: bool
+    counts: dict
+
+
+def team_calendar(*, team: Team, month: dt.date) -> list[list[CalendarDay]]:
+    """Weeks (Monday first) of the month with per-day counts per kind, in one query."""
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    rows = (
+        Entry.objects.filter(team=team, occurred_on__range=(weeks[0][0], weeks[-1][-1]))
+        .values("occurred_on", "kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[dt.date, dict] = {}
+    for row in rows:
+        counts.setdefault(row["occurred_on"], {})[row["kind"]] = row["n"]
+    return [[CalendarDay(day=d, in_month=d.month == month.month, counts=counts.get(d, {})) for d in w] for w in weeks]
+
+
+def entries_page(*, queryset, page: str | int | None):
+    """A page of entries, newest day first."""
+    return Paginator(queryset.order_by("-occurred_on", "-created_at"), PAGE_SIZE).get_page(page)
+
+
+def person_entries(*, team: Team, author, viewer):
+    return entries_for_viewer(viewer=viewer).filter(team=team, author=author)
+
+
+def tag_entries(*, team: Team, tag: str, viewer):
+    return entries_for_viewer(viewer=viewer).filter(team=team, tags__name=tag.lower())
+
+
+def entry_for_member(*, entry_hash: str, user) -> Entry:
+    """One entry if ``user`` is in its team; 404 otherwise."""
+    return get_object_or_404(
+        entries_for_viewer(viewer=user).select_related("team"), hash_id=entry_hash, team__memberships__user=user
+    )
+
+
+def entry_thread(*, entry: Entry, viewer) -> dict:
+    """The entry's comments (with their like counts) and who liked it."""
+    comments = (
+        Comment.objects.filter(entry=entry)
+        .select_related("author")
+        .annotate(
+            like_count=_count_of(Like, "comment"),
+            liked=Exists(Like.objects.filter(comment=OuterRef("pk"), user=viewer)),
+        )
+        .order_by("created_at")
+    )
+    likers = [like.user for like in Like.objects.filter(entry=entry).select_related("user").order_by("created_at")]
+    return {"comments": list(comments), "likers": likers}
+
+
+def comment_for_member(*, comment_hash: str, user) -> Comment:
+    return get_object_or_404(
+        Comment.objects.select_related("entry__team", "author"),
+        hash_id=comment_hash,
+        entry__team__memberships__user=user,
+    )
+
+
+def notifications_for(*, user, limit: int = 50):
+    return list(
+        Notification.objects.filter(recipient=user)
+        .select_related("actor", "entry__team", "entry__author", "comment")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def unread_notification_count(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

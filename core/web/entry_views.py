@@ -1,0 +1,152 @@
+"""One entry and what people do to it: edit, delete, mark done / undo, archive, like, comment."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.selectors.entries import comment_for_member, entry_for_member, entry_thread
+from core.services.entries import entry_archive, entry_delete, entry_update, goal_complete, goal_reopen
+from core.services.social import comment_create, comment_delete, comment_update, like_toggle
+from core.services.teams import can_admin_team
+from core.web.forms import CommentForm, EntryEditForm
+
+
+def _back(request, default: str):
+    """Back where the form was (the day, the person page…), when that is one of our own pages."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
+def _run(request, action) -> bool:
+    try:
+        action()
+    except (ValueError, PermissionDenied) as error:
+        messages.error(request, str(error) or "You cannot do that.")
+        return False
+    return True
+
+
+@login_required
+def entry_view(request, entry_hash):
+    entry = entry_for_member(entry_hash=entry_hash, user=request.user)
+    return render(request, "core/entry.html", _thread_context(request, entry, CommentForm()))
+
+
+def _thread_context(request, entry, comment_form) -> dict:
+    return {
+        "entry": entry,
+        "team": entry.team,
+        "comment_form": comment_form,
+        "can_delete": can_admin_team(user=request.user, team=entry.team),
+        **entry_thread(entry=entry, viewer=request.user),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_edit_view(request, entry_hash):
+    entry = entry_for_member(entry_hash=entry_hash, user=request.user)
+    if entry.author_id != request.user.pk:
+        raise PermissionDenied
+    form = EntryEditForm(request.POST or None, initial={"text": entry.text, "occurred_on": entry.occurred_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry_update(entry=entry, actor=request.user, **form.cleaned_data)
+        except ValueError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("entry", entry_hash=entry.hash_id)
+    return render(request, "core/entry_edit.html", {"entry": entry, "team": entry.team, "form": form})
+
+
+@login_required
+@require_POST
+def entry_delete_view(request, entry_hash):
+    entry = entry_for_member(entry_hash=entry_hash, user=request.user)
+    day_url = f"{reverse('team_day', args=[entry.team.hash_id])}?date={entry.occurred_on.isoformat()}"
+    if _run(request, lambda: entry_delete(entry=entry, actor=request.user)):
+        messages.success(request, "Entry deleted.")
+        return redirect(day_url)
+    return _back(request, day_url)
+
+
+@login_required
+@require_POST
+def goal_done_view(request, entry_hash):
+    goal = entry_for_member(entry_hash=entry_hash, user=request.user)
+    _run(request, lambda: goal_complete(goal=goal, actor=request.user))
+    return _back(request, reverse("entry", args=[goal.hash_id]))
+
+
+@login_required
+@require_POST
+def goal_reopen_view(request, entry_hash):
+    goal = entry_for_member(entry_hash=entry_hash, user=request.user)
+    _run(request, lambda: goal_reopen(goal=goal, actor=request.user))
+    return _back(request, reverse("entry", args=[goal.hash_id]))
+
+
+@login_required
+@require_POST
+def entry_archive_view(request, entry_hash):
+    entry = entry_for_member(entry_hash=entry_hash, user=request.user)
+    archived = request.POST.get("archived", "1") == "1"
+    _run(request, lambda: entry_archive(entry=entry, actor=request.user, archived=archived))
+    return _back(request, reverse("entry", args=[entry.hash_id]))
+
+
+@login_required
+@require_POST
+def entry_like_view(request, entry_hash):
+    entry = entry_for_member(entry_hash=entry_hash, user=request.user)
+    like_toggle(user=request.user, entry=entry)
+    return _back(request, reverse("entry", args=[entry.hash_id]))
+
+
+@login_required
+@require_POST
+def comment_create_view(request, entry_hash):
+    entry = entry_for_member(entry_hash=entry_hash, user=request.user)
+    form = CommentForm(request.POST)
+    if form.is_valid() and _run(request, lambda: comment_create(entry=entry, author=request.user, **form.cleaned_data)):
+        return redirect(reverse("entry", args=[entry.hash_id]) + "#comments")
+    return render(request, "core/entry.html", _thread_context(request, entry, form), status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_edit_view(request, comment_hash):
+    comment = comment_for_member(comment_hash=comment_hash, user=request.user)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied
+    form = CommentForm(request.POST or None, initial={"text": comment.text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment_update(comment=comment, actor=request.user, **form.cleaned_data)
+        except ValueError as error:
+            form.add_error("text", str(error))
+        else:
+            return redirect(reverse("entry", args=[comment.entry.hash_id]) + "#comments")
+    return render(request, "core/comment_edit.html", {"comment": comment, "team": comment.entry.team, "form": form})
+
+
+@login_required
+@require_POST
+def comment_delete_view(request, comment_hash):
+    comment = comment_for_member(comment_hash=comment_hash, user=request.user)
+    _run(request, lambda: comment_delete(comment=comment, actor=request.user))
+    return redirect(reverse("entry", args=[comment.entry.hash_id]) + "#comments")
+
+
+@login_required
+@require_POST
+def comment_like_view(request, comment_hash):
+    comment = comment_for_member(comment_hash=comment_hash, user=request.user)
+    like_toggle(user=request.user, comment=comment)
+    return redirect(reverse("entry", args=[comment.entry.hash_id]) + "#comments")

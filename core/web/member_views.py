@@ -1,0 +1,119 @@
+"""Members, invitations and team settings: list, invite, change role, remove; name, visibility, carry-over."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.models import Invitation, Membership, Team
+from core.selectors.teams import membership_for, org_membership_for, pending_invitations, team_members
+from core.services.invitations import invitation_create, invitation_resend
+from core.services.teams import can_admin_team, membership_remove, membership_role_set, organization_update, team_update
+from core.web.forms import InviteForm, OrganizationForm, RoleForm, TeamSettingsForm
+
+
+def _invitable_teams(user, team):
+    return Team.objects.filter(organization=team.organization, is_personal=False, memberships__user=user)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members_view(request, team_hash):
+    membership = membership_for(user=request.user, team_hash=team_hash)
+    team = membership.team
+    form = InviteForm(request.POST or None, teams_qs=_invitable_teams(request.user, team), initial={"teams": [team]})
+    if request.method == "POST" and not team.is_personal and form.is_valid():
+        invitation_create(
+            organization=team.organization,
+            teams=list(form.cleaned_data["teams"]),
+            email=form.cleaned_data["email"],
+            actor=request.user,
+        )
+        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+        return redirect("team_members", team_hash=team.hash_id)
+    context = {
+        "team": team,
+        "membership": membership,
+        "is_admin": can_admin_team(user=request.user, team=team),
+        "members": team_members(team=team),
+        "invitations": pending_invitations(team=team),
+        "form": form,
+        "roles": Membership.Role.choices,
+    }
+    return render(request, "core/members.html", context)
+
+
+@login_required
+@require_POST
+def member_role_view(request, team_hash, user_hash):
+    team = membership_for(user=request.user, team_hash=team_hash).team
+    target = get_object_or_404(Membership.objects.select_related("team"), team=team, user__hash_id=user_hash)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a role.")
+        return redirect("team_members", team_hash=team.hash_id)
+    _run(request, lambda: membership_role_set(membership=target, actor=request.user, role=form.cleaned_data["role"]))
+    return redirect("team_members", team_hash=team.hash_id)
+
+
+@login_required
+@require_POST
+def member_remove_view(request, team_hash, user_hash):
+    team = membership_for(user=request.user, team_hash=team_hash).team
+    target = get_object_or_404(Membership.objects.select_related("team"), team=team, user__hash_id=user_hash)
+    if _run(request, lambda: membership_remove(membership=target, actor=request.user)) and target.user == request.user:
+        return redirect("home")
+    return redirect("team_members", team_hash=team.hash_id)
+
+
+@login_required
+@require_POST
+def invitation_resend_view(request, team_hash, invitation_id):
+    team = membership_for(user=request.user, team_hash=team_hash).team
+    invitation = get_object_or_404(Invitation, pk=invitation_id, teams=team)
+    if _run(request, lambda: invitation_resend(invitation=invitation, actor=request.user)):
+        messages.success(request, f"Invitation sent again to {invitation.email}.")
+    return redirect("team_members", team_hash=team.hash_id)
+
+
+def _run(request, action) -> bool:
+    """Run a service call, turning its refusals into a message on the page rather than an error page."""
+    try:
+        action()
+    except (ValueError, PermissionDenied) as error:
+        messages.error(request, str(error) or "You cannot do that.")
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_settings_view(request, team_hash):
+    team = membership_for(user=request.user, team_hash=team_hash).team
+    org_membership = org_membership_for(user=request.user, team=team)
+    action = request.POST.get("action", "team")
+    initial = {"name": team.name, "visibility": team.visibility, "carry_over_goals": team.carry_over_goals}
+    form = TeamSettingsForm(request.POST if action == "team" else None, initial=initial)
+    org_initial = {"name": team.organization.name, "auto_join_domain": team.organization.auto_join_domain}
+    org_form = OrganizationForm(request.POST if action == "organization" else None, initial=org_initial)
+    bound = form if action == "team" else org_form
+    if request.method == "POST" and bound.is_valid():
+        data = bound.cleaned_data
+        if action == "team":
+            done = _run(request, lambda: team_update(team=team, actor=request.user, **data))
+        else:
+            done = _run(
+                request, lambda: organization_update(organization=team.organization, actor=request.user, **data)
+            )
+        if done:
+            messages.success(request, "Saved.")
+            return redirect("team_settings", team_hash=team.hash_id)
+    context = {
+        "team": team,
+        "form": form,
+        "org_form": org_form,
+        "is_admin": can_admin_team(user=request.user, team=team),
+        "is_org_admin": bool(org_membership and org_membership.is_admin),
+    }
+    return render(request, "core/team_settings.html", context)

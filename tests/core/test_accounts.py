@@ -1,0 +1,154 @@
+"""Accounts: settings, schedules, API token, verification links, password reset, login throttling."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from core.models import Membership
+from core.services.accounts import (
+    api_token_digest,
+    email_verify,
+    membership_schedule_update,
+    user_api_token_reset,
+    user_profile_update,
+)
+
+
+def test_it_gives_each_new_user_a_free_nickname(alice, db):
+    from core.services.accounts import user_signup
+
+    other = user_signup(email="alice@elsewhere.test", password="x-password-1")
+    assert alice.nickname == "alice" and other.nickname == "alice2"
+
+
+def test_it_refuses_a_taken_or_malformed_nickname(alice, bob):
+    with pytest.raises(ValueError, match="taken"):
+        user_profile_update(user=bob, full_name="Bob", nickname="ALICE", time_zone="UTC")
+    with pytest.raises(ValueError, match="letters"):
+        user_profile_update(user=bob, full_name="Bob", nickname="bo b", time_zone="UTC")
+
+
+def test_changing_time_zone_moves_the_schedule(alice, team):
+    membership = Membership.objects.get(team=team, user=alice)
+    before = membership.next_reminder_at
+    user_profile_update(user=alice, full_name="Alice", nickname="alice", time_zone="Asia/Tokyo")
+    membership.refresh_from_db()
+    assert membership.next_reminder_at != before
+
+
+def test_it_schedules_in_15_minute_steps_and_pauses(alice, team):
+    membership = Membership.objects.get(team=team, user=alice)
+    with pytest.raises(ValueError, match="15-minute"):
+        membership_schedule_update(
+            membership=membership,
+            reminder_days="0",
+            reminder_time=dt.time(17, 5),
+            digest_days="0",
+            digest_time=dt.time(8, 30),
+            emails_paused=False,
+        )
+    membership_schedule_update(
+        membership=membership,
+        reminder_days="0",
+        reminder_time=dt.time(17, 15),
+        digest_days="0",
+        digest_time=dt.time(8, 30),
+        emails_paused=True,
+    )
+    membership.refresh_from_db()
+    assert membership.next_reminder_at is None and membership.next_digest_at is None
+
+
+def test_it_resets_the_api_token_and_stores_only_its_digest(alice):
+    first = user_api_token_reset(user=alice)
+    second = user_api_token_reset(user=alice)
+    alice.refresh_from_db()
+    assert first != second and alice.api_token_hash == api_token_digest(second) and second not in alice.api_token_hash
+
+
+def test_it_refuses_a_tampered_verification_link(alice):
+    with pytest.raises(ValueError, match="invalid"):
+        email_verify(token="not-a-token")
+
+
+def test_settings_page_saves_profile_and_rejects_unknown_time_zones(client, alice):
+    client.force_login(alice)
+    url = reverse("user_settings")
+    bad = client.post(url, {"action": "profile", "full_name": "A", "nickname": "al", "time_zone": "Mars/Olympus"})
+    assert bad.status_code == 400 and "Select a valid choice" in bad.content.decode()
+    ok = client.post(url, {"action": "profile", "full_name": "Alice A", "nickname": "al", "time_zone": "Europe/Paris"})
+    assert ok.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.full_name, alice.nickname, alice.time_zone) == ("Alice A", "al", "Europe/Paris")
+
+
+def test_settings_page_saves_a_teams_schedule(client, alice, team):
+    client.force_login(alice)
+    membership = Membership.objects.get(team=team, user=alice)
+    prefix = f"m{membership.pk}"
+    data = {
+        "action": f"schedule-{membership.pk}",
+        f"{prefix}-reminder_days": ["0", "2"],
+        f"{prefix}-reminder_time": "18:45",
+        f"{prefix}-digest_days": ["1"],
+        f"{prefix}-digest_time": "07:15",
+    }
+    assert client.post(reverse("user_settings"), data).status_code == 302
+    membership.refresh_from_db()
+    assert (membership.reminder_days, membership.reminder_time, membership.digest_days) == ("02", dt.time(18, 45), "1")
+    data[f"{prefix}-reminder_time"] = "18:50"
+    assert client.post(reverse("user_settings"), data).status_code == 400
+
+
+def test_password_reset_sends_an_email_with_a_working_link(client, alice):
+    response = client.post(reverse("password_reset"), {"email": "alice@example.com"})
+    assert response.status_code == 302
+    link = next(line for line in mail.outbox[-1].body.splitlines() if "/accounts/reset/" in line)
+    path = link[link.index("/accounts/reset/") :].strip()
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200 and "new_password1" in form_page.content.decode()
+    done = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": "brand-new-pass-9", "new_password2": "brand-new-pass-9"}
+    )
+    assert done.status_code == 302
+    assert client.login(email="alice@example.com", password="brand-new-pass-9")
+
+
+def test_login_is_throttled_per_account_and_address(client, alice):
+    url = reverse("login")
+    for _ in range(5):
+        client.post(url, {"username": "alice@example.com", "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
+    blocked = client.post(
+        url, {"username": "alice@example.com", "password": "alice-password-1"}, REMOTE_ADDR="10.0.0.1"
+    )
+    assert "Too many failed attempts" in blocked.content.decode()
+    # The same account from another address (another person behind the same router) still logs in.
+    elsewhere = client.post(
+        url, {"username": "alice@example.com", "password": "alice-password-1"}, REMOTE_ADDR="10.0.0.2"
+    )
+    assert elsewhere.status_code == 302
+
+
+def test_settings_page_adds_and_verifies_an_alternate_address(client, alice, django_capture_on_commit_callbacks):
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("user_settings"), {"action": "add-email", "email": "alice@work.test"})
+    link = next(line for line in mail.outbox[-1].body.splitlines() if "/accounts/verify/" in line)
+    client.get(link[link.index("/accounts/verify/") :].strip())
+    assert alice.alternate_emails.get().verified_at is not None
+    taken = client.post(reverse("user_settings"), {"action": "add-email", "email": "alice@work.test"})
+    assert taken.status_code == 400 and "already in use" in taken.content.decode()
+
+
+def test_settings_page_shows_a_new_api_token_once_and_saves_preferences(client, alice):
+    client.force_login(alice)
+    page = client.post(reverse("user_settings"), {"action": "reset-token"}, follow=True).content.decode()
+    alice.refresh_from_db()
+    token = page.split("Your new API token: ", 1)[1].split(" ", 1)[0]
+    assert api_token_digest(token) == alice.api_token_hash
+    assert token not in client.get(reverse("user_settings")).content.decode()
+    client.post(reverse("user_settings"), {"action": "notifications", "on_like": "on"})
+    alice.refresh_from_db()
+    assert (alice.email_on_comment, alice.email_on_mention, alice.email_on_like) == (False, False, True)
