@@ -4,7 +4,8 @@ import datetime as dt
 import re
 
 from core.localtime import today_for
-from core.models import Entry, Team
+from core.models import Entry, Membership, Team
+from core.services.schedules import membership_emails_restore
 
 MAX_ENTRY_LENGTH = 5000
 _MARKERS = [
@@ -29,6 +30,10 @@ def entry_create(*, author, team: Team, text: str, occurred_on: dt.date | None =
         raise ValueError("An entry needs some text.")
     if len(body) > MAX_ENTRY_LENGTH:
         raise ValueError(f"An entry is at most {MAX_ENTRY_LENGTH} characters.")
-    return Entry.objects.create(
+    entry = Entry.objects.create(
         author=author, team=team, kind=kind, text=body, occurred_on=occurred_on or today_for(author)
     )
+    # Posting again lifts the inactivity throttle: daily emails resume at once.
+    for membership in Membership.objects.filter(team=team, user=author, emails_throttled=True).select_related("user"):
+        membership_emails_restore(membership=membership)
+    return entry
