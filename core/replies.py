@@ -52,7 +52,7 @@ class _TextFromHtml(HTMLParser):
 
     def handle_data(self, data):
         if not self._hidden():
-            self.parts.append(data.replace("\xa0", " "))
+            self.parts.append(re.sub(r"\s+", " ", data.replace("\xa0", " ")))  # source newlines are spaces
 
     def _hidden(self) -> bool:
         return any(self.stack)
