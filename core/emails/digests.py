@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db.models import Count, Max
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -45,7 +46,9 @@ def digest_subject(*, team: Team, local_date: dt.date) -> str:
 
 def team_section(*, team: Team, start: dt.date, end: dt.date) -> TeamSection:
     """The team's part of the digest for a window, built once and shared by every recipient."""
-    key = f"digest-section:v1:{team.pk}:{start.isoformat()}:{end.isoformat()}"
+    # Keyed by what is in the window too, so a reply that lands late is in the next recipient's copy.
+    stamp = Entry.objects.filter(team=team, occurred_on__range=(start, end)).aggregate(n=Count("pk"), last=Max("pk"))
+    key = f"digest-section:v2:{team.pk}:{start.isoformat()}:{end.isoformat()}:{stamp['n']}:{stamp['last']}"
     section = cache.get(key)
     if section is None:
         section = render_team_section(team=team, start=start, end=end)
