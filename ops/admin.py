@@ -73,3 +73,6 @@ class EntryAdmin(admin.ModelAdmin):
     list_select_related = ("author", "team")
     raw_id_fields = ("author", "team")
     show_full_result_count = False
+
+
+import ops.admin_loop  # noqa: E402,F401  (the daily loop's pages, kept apart to merge cleanly)

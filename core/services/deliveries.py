@@ -57,22 +57,21 @@ def _claim_batch(*, kind: str, now: dt.datetime, batch_size: int, enqueue: Enque
         due = due.select_for_update(skip_locked=True, of=("self",))
     rows = list(due.select_related("user")[:batch_size])
     active = _recently_active(rows, now=now)
-    claimed = late = 0
+    days_field, time_field = _SETTINGS[kind]
+    plans = []  # (membership, was due, next time, throttled)
     for membership in rows:
-        was_due = getattr(membership, field)
-        throttled = membership.pk not in active
-        days_field, time_field = _SETTINGS[kind]
+        was_due, throttled = getattr(membership, field), membership.pk not in active
         next_at = next_occurrence(
             zone=zone_for(membership.user.time_zone),
             days=effective_days(getattr(membership, days_field), throttled=throttled),
             at=getattr(membership, time_field),
             after=max(now, was_due),
         )
-        # Compare-and-set: only the tick that still sees the old time advances it and sends.
-        won = Membership.objects.filter(pk=membership.pk, **{field: was_due}).update(
-            **{field: next_at, "emails_throttled": throttled}
-        )
-        if not won:
+        plans.append((membership, was_due, next_at, throttled))
+    won = _advance(field, plans)
+    claimed = late = 0
+    for membership, was_due, _next_at, _throttled in plans:
+        if membership.pk not in won:
             continue
         if now - was_due > dt.timedelta(hours=settings.DELIVERY_MAX_LATENESS_HOURS):
             late += 1  # a reminder hours after its time helps nobody: skip it, keep the schedule
@@ -81,6 +80,29 @@ def _claim_batch(*, kind: str, now: dt.datetime, batch_size: int, enqueue: Enque
         transaction.on_commit(_enqueuer(enqueue, membership.pk, kind, local_date))
         claimed += 1
     return claimed, late, len(rows)
+
+
+def _advance(field: str, plans: list) -> set[int]:
+    """Compare-and-set for the whole batch in one statement: a row advances only if its next time is
+    still the one this tick read, so only one tick (or one beat, of two) sends it. Returns the winners."""
+    if not plans:
+        return set()
+    pg = connection.vendor == "postgresql"
+    row = "(%s::bigint, %s::timestamptz, %s::timestamptz, %s::boolean)" if pg else "(%s, %s, %s, %s)"
+    adapt = connection.ops.adapt_datetimefield_value
+    params = []
+    for membership, was_due, next_at, throttled in plans:
+        params += [membership.pk, adapt(was_due), adapt(next_at), throttled]
+    # The column name comes from _FIELDS; every value is a parameter.
+    values = ", ".join([row] * len(plans))
+    sql = (
+        f"WITH v(id, was_due, next_at, throttled) AS (VALUES {values}) "  # noqa: S608
+        f"UPDATE core_membership SET {field} = v.next_at, emails_throttled = v.throttled FROM v "
+        f"WHERE core_membership.id = v.id AND core_membership.{field} = v.was_due RETURNING core_membership.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk for (pk,) in cursor.fetchall()}
 
 
 def _enqueuer(enqueue: Enqueue, membership_id: int, kind: str, local_date: str):

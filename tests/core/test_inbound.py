@@ -181,7 +181,8 @@ def test_it_answers_5xx_when_the_database_is_down_so_the_esp_retries(tmp_path):
         except (urllib.error.URLError, ConnectionError):
             return None
 
-    with waitress(port, env=process_env(DATABASE_URL=unreachable), threads=2):
+    env = process_env(DATABASE_URL=unreachable, DB_POOL_TIMEOUT="2", DB_CONNECT_TIMEOUT="1")
+    with waitress(port, env=env, threads=2):
         status = wait_for(post, timeout=30, what="the webhook to answer")
     assert status >= 500
 
