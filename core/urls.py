@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from core.web import account_views, entry_views, member_views, team_views, views
+from core.web import account_views, email_links, entry_views, member_views, team_views, views
 from core.web.forms import ThrottledAuthenticationForm
 
 urlpatterns = [
@@ -49,4 +49,6 @@ urlpatterns = [
     path("u/settings/", account_views.user_settings_view, name="user_settings"),
     path("notifications/", account_views.notifications_view, name="notifications"),
     path("notifications/read/", account_views.notifications_read_view, name="notifications_read"),
+    path("email/unsubscribe/<str:token>/", email_links.unsubscribe, name="email_unsubscribe"),
+    path("email/daily/<str:token>/", email_links.daily_again, name="email_daily_again"),
 ]

@@ -99,3 +99,6 @@ class AuditRecordAdmin(admin.ModelAdmin):
     @admin.display(description="detail")
     def short_detail(self, obj):
         return obj.detail[:80]
+
+
+import ops.admin_loop  # noqa: E402,F401  (the daily loop's pages, kept apart to merge cleanly)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ops",
     "django_celery_beat",
     "django_celery_results",
+    "anymail",
     "core",
     "scheduled",
 ]
@@ -149,10 +150,38 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- email ---------------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="core.mail.FilePerMessageBackend")
+# ANYMAIL_ESP picks the provider (mailgun, postmark, sendgrid, … any anymail backend); without it
+# mail is written as files under var/mail/. Keys come from the environment only.
+ANYMAIL_ESP = env.str("ANYMAIL_ESP", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default=f"anymail.backends.{ANYMAIL_ESP}.EmailBackend" if ANYMAIL_ESP else "core.mail.FilePerMessageBackend",
+)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(EMBEDDED_MAIL_DIR))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="iDoneThis <team@idonethis.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Replies go to <team slug>@INBOUND_DOMAIN (and personal@ for the personal log).
+INBOUND_DOMAIN = env.str("INBOUND_DOMAIN", default="idonethis.localhost")
+ANYMAIL = {
+    key: value
+    for key, value in {
+        # Basic auth on every inbound/tracking webhook URL ("user:password"), plus each ESP's signature.
+        "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+        "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default=""),
+        "MAILGUN_SENDER_DOMAIN": env.str("MAILGUN_SENDER_DOMAIN", default=""),
+        "MAILGUN_API_URL": env.str("MAILGUN_API_URL", default=""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+        "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
+        "SENDGRID_API_KEY": env.str("SENDGRID_API_KEY", default=""),
+    }.items()
+    if value
+}
+# The daily loop (reminders and digests): see core/services/deliveries.py.
+DELIVERY_QUEUE = env.str("DELIVERY_QUEUE", default="celery")
+DELIVERY_TICK_BATCH = env.int("DELIVERY_TICK_BATCH", default=500)
+DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=15 * 60)
+DELIVERY_MAX_LATENESS_HOURS = env.int("DELIVERY_MAX_LATENESS_HOURS", default=6)
+INBOUND_RETENTION_DAYS = env.int("INBOUND_RETENTION_DAYS", default=90)
 
 # --- production posture (DJANGO_DEBUG off) ------------------------------------------------------
 if not DEBUG:

@@ -8,6 +8,10 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ.setdefault("HEARTBEAT_INTERVAL_SECONDS", "1")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Inbound webhooks are checked in tests exactly as in production, with test-only secrets.
+os.environ.setdefault("ANYMAIL_WEBHOOK_SECRET", "test-webhook:test-secret")
+os.environ.setdefault("MAILGUN_WEBHOOK_SIGNING_KEY", "test-mailgun-signing-key")
+os.environ.setdefault("INBOUND_DOMAIN", "in.idonethis.test")
 
 from portal.settings import *  # noqa: E402,F403
 

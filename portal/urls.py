@@ -7,6 +7,8 @@ from ops.health import health
 urlpatterns = [
     path("health", health, name="health"),
     path("admin/", admin.site.urls),
+    # ESP webhooks (inbound replies), checked by anymail: basic auth + the ESP's signature.
+    path("anymail/", include("anymail.urls")),
     path("", include("core.urls")),
 ]
 

@@ -10,4 +10,20 @@ SCHEDULES = {
         "task": "scheduled.heartbeat_sweep",
         "every_seconds": 60,
     },
+    # Every minute: claim the reminders and digests that are due (each member's local time) and
+    # enqueue one send each; also re-sends claims whose worker died. The heart of the daily loop.
+    "deliveries-tick": {
+        "task": "scheduled.deliveries_tick",
+        "every_seconds": 60,
+    },
+    # Every minute: answer email from addresses we do not know (once each, at most daily per address).
+    "inbound-replies": {
+        "task": "scheduled.inbound_replies",
+        "every_seconds": 60,
+    },
+    # Nightly: drop stored inbound messages past INBOUND_RETENTION_DAYS.
+    "inbound-prune": {
+        "task": "scheduled.inbound_prune",
+        "crontab": {"minute": "17", "hour": "3", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    },
 }

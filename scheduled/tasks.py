@@ -1,7 +1,12 @@
 """Celery tasks: thin adapters that load by id and call one service. Names are explicit and stable."""
 
-from celery import shared_task
+import datetime as dt
 
+from celery import shared_task
+from django.conf import settings
+
+from core.services.deliveries import deliveries_claim_due, delivery_send
+from core.services.inbound import inbound_messages_prune, inbound_replies_send
 from ops.services.heartbeats import heartbeat_prune
 
 
@@ -9,3 +14,41 @@ from ops.services.heartbeats import heartbeat_prune
 def heartbeat_sweep() -> dict:
     """Forget processes that stopped long ago, so the dynos page lists what exists."""
     return heartbeat_prune()
+
+
+def enqueue_delivery(*, membership_id: int, kind: str, local_date: str) -> None:
+    send_delivery.apply_async(
+        kwargs={"membership_id": membership_id, "kind": kind, "local_date": local_date},
+        queue=settings.DELIVERY_QUEUE,
+    )
+
+
+@shared_task(name="scheduled.deliveries_tick")
+def deliveries_tick() -> dict:
+    """Every minute: claim due reminders and digests (and abandoned claims) and enqueue their sends."""
+    return deliveries_claim_due(enqueue=enqueue_delivery)
+
+
+@shared_task(
+    name="scheduled.send_delivery",
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=3,
+)
+def send_delivery(*, membership_id: int, kind: str, local_date: str) -> dict:
+    """Send one reminder or digest; safe to run twice (the delivery row is claimed first)."""
+    delivery = delivery_send(membership_id=membership_id, kind=kind, local_date=dt.date.fromisoformat(local_date))
+    return {"delivery": delivery.pk if delivery else None, "status": delivery.status if delivery else "not-claimed"}
+
+
+@shared_task(name="scheduled.inbound_replies")
+def inbound_replies() -> int:
+    """Answer inbound mail from unknown senders, once each."""
+    return inbound_replies_send()
+
+
+@shared_task(name="scheduled.inbound_prune")
+def inbound_prune() -> int:
+    """Forget inbound messages older than the retention period."""
+    return inbound_messages_prune()

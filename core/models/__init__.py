@@ -1,6 +1,8 @@
-"""The product's data: people, organizations and teams, memberships, entries, social."""
+"""The product's data: people, organizations and teams, memberships, entries, social, emails in and out."""
 
+from core.models.deliveries import Delivery
 from core.models.entries import Entry, Tag
+from core.models.inbound import InboundMessage
 from core.models.people import AlternateEmail, User
 from core.models.social import Comment, Like, Notification
 from core.models.teams import Invitation, Membership, Organization, OrganizationMembership, Team
@@ -8,7 +10,9 @@ from core.models.teams import Invitation, Membership, Organization, Organization
 __all__ = [
     "AlternateEmail",
     "Comment",
+    "Delivery",
     "Entry",
+    "InboundMessage",
     "Invitation",
     "Like",
     "Membership",

@@ -73,6 +73,10 @@ class Membership(models.Model):
     digest_days = models.CharField(max_length=7, default="01234")
     digest_time = models.TimeField(default=dt.time(8, 30))
     emails_paused = models.BooleanField(default=False)
+    # Inactivity throttle: after 7 days without entries the member gets one reminder and one digest
+    # a week (their first chosen day) until they post again or ask for daily emails again.
+    emails_throttled = models.BooleanField(default=False)
+    emails_restored_at = models.DateTimeField(null=True, blank=True)
     # When the next ones are due (UTC); null when nothing is scheduled. The beat tick reads these.
     next_reminder_at = models.DateTimeField(null=True, blank=True)
     next_digest_at = models.DateTimeField(null=True, blank=True)

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.localtime import today_for
-from core.models import Entry, Notification, Tag, Team, User
+from core.models import Entry, Membership, Notification, Tag, Team, User
 from core.services.notifications import notification_create
+from core.services.schedules import membership_emails_restore
 from core.services.teams import can_admin_team
 from core.text import clean_text, nicknames_in, render_html, tags_in
 
@@ -89,6 +90,9 @@ def entry_create(
         goal=goal,
     )
     _apply_tags_and_mentions(entry=entry, people=people, actor=author)
+    # Posting again lifts the inactivity throttle: daily emails resume at once.
+    for membership in Membership.objects.filter(team=team, user=author, emails_throttled=True).select_related("user"):
+        membership_emails_restore(membership=membership)
     return entry
 
 

@@ -7,6 +7,12 @@ from core.models import Membership
 from core.schedule import next_occurrence
 
 
+def effective_days(days: str, *, throttled: bool) -> str:
+    """The weekdays emails go out on: all chosen days, or only the first one while throttled."""
+    chosen = sorted({d for d in days if d.isdigit() and int(d) < 7})
+    return chosen[0] if throttled and chosen else "".join(chosen)
+
+
 def membership_schedule_next(*, membership: Membership, now=None) -> Membership:
     """Recompute ``next_reminder_at`` and ``next_digest_at`` (after settings, time zone or pause changes)."""
     now = now or timezone.now()
@@ -14,11 +20,34 @@ def membership_schedule_next(*, membership: Membership, now=None) -> Membership:
         membership.next_reminder_at = membership.next_digest_at = None
     else:
         zone = zone_for(membership.user.time_zone)
+        throttled = membership.emails_throttled
         membership.next_reminder_at = next_occurrence(
-            zone=zone, days=membership.reminder_days, at=membership.reminder_time, after=now
+            zone=zone,
+            days=effective_days(membership.reminder_days, throttled=throttled),
+            at=membership.reminder_time,
+            after=now,
         )
         membership.next_digest_at = next_occurrence(
-            zone=zone, days=membership.digest_days, at=membership.digest_time, after=now
+            zone=zone,
+            days=effective_days(membership.digest_days, throttled=throttled),
+            at=membership.digest_time,
+            after=now,
         )
     membership.save(update_fields=["next_reminder_at", "next_digest_at"])
     return membership
+
+
+def membership_emails_restore(*, membership: Membership, now=None) -> Membership:
+    """Back to the member's chosen days after the inactivity throttle (new entry or "email me daily again")."""
+    now = now or timezone.now()
+    membership.emails_throttled = False
+    membership.emails_restored_at = now
+    membership.save(update_fields=["emails_throttled", "emails_restored_at"])
+    return membership_schedule_next(membership=membership, now=now)
+
+
+def membership_emails_pause(*, membership: Membership, now=None) -> Membership:
+    """Stop this team's emails for this member (one-click unsubscribe); settings can resume them."""
+    membership.emails_paused = True
+    membership.save(update_fields=["emails_paused"])
+    return membership_schedule_next(membership=membership, now=now)

@@ -1,0 +1,93 @@
+"""Digests composed per second: built once per team and personalised, against a raw per-recipient loop.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/idt_loop_bench .venv/bin/python bench/digest.py [--members 200]
+
+Both sides produce the same emails in the same run: the composed path renders the team's section once
+(cached) and wraps it per recipient; the raw loop renders the whole digest for every recipient, once
+with its queries (what a naive sender does) and once from a prebuilt context (render cost alone).
+"""
+
+import argparse
+import datetime as dt
+import time
+
+import _django  # noqa: F401  (configures Django)
+from django.core.cache import cache
+from django.template.loader import render_to_string
+
+from core.emails.common import links_for
+from core.emails.digests import digest_message, render_team_section, team_section_context
+from core.models import Entry, Membership, Organization, Team, User
+
+DAY = dt.date(2026, 11, 26)
+
+
+def build_team(members: int, per_member: int) -> Team:
+    slug = f"bench-digest-{members}"
+    Team.objects.filter(slug=slug).delete()
+    User.objects.filter(email__startswith=f"{slug}-").delete()
+    team = Team.objects.create(organization=Organization.objects.create(name=slug), name="Bench digest", slug=slug)
+    users = User.objects.bulk_create(
+        User(email=f"{slug}-{n}@bench.test", full_name=f"Person {n:03d}", hash_id=f"{slug[-6:]}{n}")
+        for n in range(members)
+    )
+    Membership.objects.bulk_create(Membership(user=u, team=team) for u in users)
+    Entry.objects.bulk_create(
+        Entry(team=team, author=u, text=f"Shipped thing {k} for #{u.pk}", occurred_on=DAY - dt.timedelta(days=1))
+        for u in users
+        for k in range(per_member)
+    )
+    return team
+
+
+def rate(label: str, memberships: list, compose) -> float:
+    started = time.perf_counter()
+    for membership in memberships:
+        compose(membership)
+    per_second = len(memberships) / (time.perf_counter() - started)
+    print(f"{label:<52} {per_second:9.1f} digests/s")
+    return per_second
+
+
+def raw_with_queries(membership):
+    section = render_team_section(
+        team=membership.team, start=DAY - dt.timedelta(days=1), end=DAY - dt.timedelta(days=1)
+    )
+    return _wrap(membership, section.html, section.text)
+
+
+def _wrap(membership, html, text):
+    context = {"membership": membership, "user": membership.user, "team": membership.team, "local_date": DAY}
+    context.update(links_for(membership), section_html=html, section_text=text)
+    return render_to_string("email/digest.html", context), render_to_string("email/digest.txt", context)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--entries", type=int, default=3, help="entries per member in the window")
+    args = parser.parse_args()
+    _django.migrate()
+    team = build_team(args.members, args.entries)
+    memberships = list(Membership.objects.filter(team=team).select_related("user", "team"))
+    print(f"team of {args.members} members, {args.members * args.entries} entries in the digest window")
+    cache.clear()
+    composed = rate(
+        "composed (team section once, personalised)",
+        memberships,
+        lambda m: digest_message(membership=m, local_date=DAY),
+    )
+    raw = rate("raw loop (queries + full render per recipient)", memberships, raw_with_queries)
+    context = team_section_context(team=team, start=DAY - dt.timedelta(days=1), end=DAY - dt.timedelta(days=1))
+
+    def raw_render(membership):
+        html = render_to_string("email/digest_team.html", context)
+        text = render_to_string("email/digest_team.txt", context)
+        return _wrap(membership, html, text)
+
+    rendered = rate("raw loop (full render per recipient, no queries)", memberships, raw_render)
+    print(f"speed-up: {composed / raw:.1f}x over the raw loop, {composed / rendered:.1f}x over render alone")
+
+
+if __name__ == "__main__":
+    main()

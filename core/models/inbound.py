@@ -1,0 +1,41 @@
+"""Every email that arrived at a team address: kept raw with what we made of it, for support."""
+
+from django.conf import settings
+from django.db import models
+
+
+class InboundMessage(models.Model):
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", "Received"
+        ENTRIES_CREATED = "entries_created", "Entries created"
+        EMPTY = "empty", "Nothing to post"
+        UNKNOWN_SENDER = "unknown_sender", "Unknown sender"
+        UNKNOWN_TEAM = "unknown_team", "Unknown team address"
+        NOT_A_MEMBER = "not_a_member", "Sender is not in that team"
+        AUTOMATED = "automated", "Automated message (ignored)"
+
+    message_id = models.CharField(max_length=255, unique=True, help_text="The Message-ID header: replays find it.")
+    received_at = models.DateTimeField()
+    esp = models.CharField(max_length=32, blank=True)
+    from_email = models.CharField(max_length=320, blank=True)
+    to_email = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=998, blank=True)
+    raw = models.TextField(help_text="The message as MIME text.")
+    reply_text = models.TextField(blank=True, help_text="The reply after quoted history and signatures were removed.")
+    parsed = models.JSONField(default=dict, blank=True, help_text="Entries made (kind, text) and the day they went to.")
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, default=Outcome.RECEIVED)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    team = models.ForeignKey("core.Team", null=True, blank=True, on_delete=models.SET_NULL)
+    entry_date = models.DateField(null=True, blank=True)
+    entries_created = models.PositiveIntegerField(default=0)
+    replied_at = models.DateTimeField(null=True, blank=True, help_text="When we answered an unknown sender.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["received_at"], name="inbound_received"),
+            models.Index(fields=["from_email", "received_at"], name="inbound_sender_received"),
+        ]
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.from_email} → {self.to_email}: {self.subject[:40]}"

@@ -1,0 +1,92 @@
+"""Turn the body of a reply email into the lines someone meant to post.
+
+Quoted history, "On … wrote:" and Outlook header blocks, signatures and "Sent from my iPhone" are
+removed by mail-parser-reply; this module only feeds it text (HTML-only mail converted first) and
+covers the few mobile footers and forward markers it does not know.
+"""
+
+import re
+from html.parser import HTMLParser
+
+from mailparser_reply import EmailReplyParser  # noqa: F401  (the maintained library we build on)
+from mailparser_reply.parser import EmailMessage
+
+MAX_LINES = 50
+_BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
+_STOP_LINES = re.compile(
+    r"^(?:-{2,}\s*Forwarded message\s*-{2,}|Begin forwarded message:|-{2,}\s*Original Message\s*-{2,}"
+    r"|Sent from (?:Yahoo Mail|Mail for Windows|Outlook|my \w+)|Get Outlook for \w+|Sent with Proton Mail)",
+    re.IGNORECASE,
+)
+_HIDDEN_HTML = {"blockquote", "style", "script", "head", "title"}
+_QUOTE_CLASSES = {"gmail_quote", "yahoo_quoted", "moz-cite-prefix", "protonmail_quote"}
+_BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "ul", "ol", "table", "hr"}
+_VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base", "source"}
+
+
+class _TextFromHtml(HTMLParser):
+    """Visible text with a line per block; quoted blocks (blockquote, Gmail/Yahoo quote divs) dropped."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.stack: list[bool] = []  # per open element: does it hide its content?
+
+    def handle_starttag(self, tag, attrs):
+        classes = set((dict(attrs).get("class") or "").split())
+        hides = tag in _HIDDEN_HTML or bool(classes & _QUOTE_CLASSES)
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+        if tag == "li" and not self._hidden():
+            self.parts.append("- ")
+        if tag not in _VOID:
+            self.stack.append(hides)
+
+    def handle_endtag(self, tag):
+        if tag in _VOID:
+            return
+        if self.stack:
+            self.stack.pop()
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self._hidden():
+            self.parts.append(re.sub(r"\s+", " ", data.replace("\xa0", " ")))  # source newlines are spaces
+
+    def _hidden(self) -> bool:
+        return any(self.stack)
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextFromHtml()
+    parser.feed(html)
+    parser.close()
+    lines = [" ".join(line.split()) for line in "".join(parser.parts).splitlines()]
+    return "\n".join(lines)
+
+
+def reply_text(*, text: str | None, html: str | None = None) -> str:
+    """The newest part of a reply: what the sender wrote above (or below) the quoted email."""
+    body = text if text and text.strip() else html_to_text(html or "")
+    message = EmailMessage(text=body, languages=["en"], keep_hyphen_lists=True).read()
+    for reply in message.replies:
+        written = [line for line in reply.body.splitlines() if not line.lstrip().startswith(">")]
+        if any(line.strip() for line in written):
+            return _until_stop_line(written)
+    return ""
+
+
+def _until_stop_line(lines: list[str]) -> str:
+    kept = []
+    for line in lines:
+        if _STOP_LINES.match(line.strip()):
+            break
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def reply_lines(reply: str) -> list[str]:
+    """One entry per non-empty line or bullet, bullets removed, markers left for ``parse_marker``."""
+    lines = [_BULLET.sub("", line, count=1).strip() for line in reply.splitlines()]
+    return [line for line in lines if line][:MAX_LINES]

@@ -1,0 +1,120 @@
+"""The reminder and digest emails: subjects, reply address, content, list headers, signed links."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+
+from core.emails.digests import digest_message, digest_window
+from core.emails.reminders import reminder_message
+from core.models import Entry, Membership
+from core.services.entries import entry_create
+
+THU = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def bobs(team, bob) -> Membership:
+    return Membership.objects.select_related("user", "team").get(team=team, user=bob)
+
+
+def _html(message) -> str:
+    return message.alternatives[0][0]
+
+
+def test_it_asks_from_the_team_address_with_the_subject_users_know(bobs, team):
+    message = reminder_message(membership=bobs, local_date=THU)
+    assert message.subject == "What did you get done? – Rocket – November 26"
+    assert message.from_email == f'"Rocket (iDoneThis)" <{team.slug}@in.idonethis.test>'
+    assert message.to == ["bob@example.com"]
+
+
+def test_it_shows_todays_posts_open_goals_and_a_flashback(bobs, alice, bob, team):
+    entry_create(author=bob, team=team, text="morning standup notes", occurred_on=THU)
+    entry_create(author=alice, team=team, text="alice shipped search", occurred_on=THU)
+    entry_create(author=bob, team=team, text="[ ] finish the importer", occurred_on=THU - dt.timedelta(days=3))
+    entry_create(author=bob, team=team, text="launched v1", occurred_on=THU - dt.timedelta(days=7))
+    entry_create(author=bob, team=team, text="first commit", occurred_on=dt.date(2025, 11, 26))
+    entry_create(author=bob, team=team, text="a random tuesday", occurred_on=THU - dt.timedelta(days=9))
+    message = reminder_message(membership=bobs, local_date=THU)
+    for text in (message.body, _html(message)):
+        assert "morning standup notes" in text and "alice shipped search" in text
+        assert "finish the importer" in text
+        assert "A week ago" in text and "launched v1" in text
+        assert "A year ago" in text and "first commit" in text
+        assert "a random tuesday" not in text
+
+
+def test_it_offers_one_click_unsubscribe_that_mailbox_providers_can_post(bobs):
+    message = reminder_message(membership=bobs, local_date=THU)
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = re.fullmatch(r"<(.+)>", message.extra_headers["List-Unsubscribe"]).group(1)
+    path = url.removeprefix("http://localhost:5000")
+    client = Client(enforce_csrf_checks=True)
+    assert client.get(path).status_code == 200  # a link preview changes nothing
+    bobs.refresh_from_db()
+    assert not bobs.emails_paused
+    response = client.post(path, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    bobs.refresh_from_db()
+    assert bobs.emails_paused and bobs.next_reminder_at is None and bobs.next_digest_at is None
+    assert "/u/settings/" in message.body
+
+
+def test_it_refuses_a_tampered_unsubscribe_link(client, bobs):
+    assert client.post("/email/unsubscribe/1:forged:signature/").status_code == 404
+
+
+def test_it_offers_daily_emails_again_to_a_throttled_member(client, bobs):
+    Membership.objects.filter(pk=bobs.pk).update(emails_throttled=True)
+    bobs.refresh_from_db()
+    message = reminder_message(membership=bobs, local_date=THU)
+    url = re.search(r"Email me daily again: (\S+)", message.body).group(1)
+    assert client.post(url.removeprefix("http://localhost:5000")).status_code == 200
+    bobs.refresh_from_db()
+    assert not bobs.emails_throttled and bobs.emails_restored_at is not None
+
+
+def test_it_sends_the_digest_by_person_then_day_with_who_was_quiet(bobs, alice, bob, charlie, team):
+    from core.services.teams import membership_add
+
+    membership_add(team=team, user=charlie)
+    entry_create(author=alice, team=team, text="alice wednesday", occurred_on=THU - dt.timedelta(days=1))
+    entry_create(author=bob, team=team, text="! bob blocked wednesday", occurred_on=THU - dt.timedelta(days=1))
+    entry_create(author=bob, team=team, text="bob tuesday (previous digest)", occurred_on=THU - dt.timedelta(days=2))
+    entry_create(author=bob, team=team, text="bob thursday (next digest)", occurred_on=THU)
+    message = digest_message(membership=bobs, local_date=THU)
+    assert message.subject == "Rocket digest for November 26"
+    text = message.body
+    assert text.index("\nAlice Archer\n") < text.index("alice wednesday") < text.index("\nBob Baker\n")
+    assert "⚠ bob blocked wednesday" in text and "✓ alice wednesday" in text
+    assert "tuesday" not in text and "bob thursday" not in text
+    assert "We haven't heard from Charlie Cho." in text
+    assert "heard from Charlie Cho." in _html(message)
+
+
+def test_a_monday_digest_covers_friday_to_sunday(bobs):
+    monday = dt.date(2026, 11, 30)
+    assert digest_window(membership=bobs, local_date=monday) == (dt.date(2026, 11, 27), dt.date(2026, 11, 29))
+
+
+def test_it_builds_the_digest_once_per_team_and_personalises_it_cheaply(
+    bobs, alice, bob, team, django_assert_max_num_queries
+):
+    for n in range(20):
+        entry_create(author=alice if n % 2 else bob, team=team, text=f"thing {n}", occurred_on=THU - dt.timedelta(1))
+    alices = Membership.objects.select_related("user", "team").get(team=team, user=alice)
+    first = digest_message(membership=alices, local_date=THU)
+    with django_assert_max_num_queries(1):  # the cache key: count and last id in the window
+        second = digest_message(membership=bobs, local_date=THU)
+    assert "thing 19" in first.body and "thing 19" in second.body
+    assert "Good morning Bob Baker" in second.body and "Good morning Alice Archer" in first.body
+    assert first.extra_headers["List-Unsubscribe"] != second.extra_headers["List-Unsubscribe"]
+
+
+def test_it_escapes_what_people_wrote_in_html_emails(bobs, bob, team):
+    entry_create(author=bob, team=team, text="<script>alert(1)</script>", occurred_on=THU - dt.timedelta(1))
+    html = _html(digest_message(membership=bobs, local_date=THU))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert Entry.objects.count() == 1

@@ -1,0 +1,217 @@
+"""Reply by email: Mailgun's signed webhook → entries in the right team and day, exactly once."""
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from core.models import Entry, InboundMessage
+from core.services.inbound import inbound_messages_prune, inbound_replies_send, subject_date
+from tests import mailgun
+from tests.conftest import requires_postgres
+from tests.processes import free_port, process_env, waitress
+
+CORPUS = Path(__file__).parent / "reply_corpus"
+NOV_26, NOV_25 = dt.date(2026, 11, 26), dt.date(2026, 11, 25)
+EXPECTED = {
+    "gmail_top_posted": (
+        NOV_26,
+        [
+            ("done", "Fixed the login redirect bug"),
+            ("goal", "write the release notes"),
+            ("blocker", "waiting on design review"),
+        ],
+    ),
+    "gmail_with_signature": (
+        NOV_26,
+        [("done", "Reviewed Alice's pull request"), ("done", "Paired with Charlie on the importer")],
+    ),
+    "outlook_exchange": (
+        NOV_26,
+        [("done", "Migrated the billing cron to Celery beat"), ("done", "Drafted the Q1 roadmap")],
+    ),
+    "outlook_original_message": (NOV_25, [("done", "Finished the quarterly report"), ("done", "Sent it to finance")]),
+    "apple_mail_bottom_posted": (
+        NOV_26,
+        [("done", "Wrote the onboarding checklist"), ("done", "Closed three support tickets")],
+    ),
+    "yahoo_mobile": (NOV_26, [("done", "Called the supplier about the delay")]),
+    "html_only_outlook_web": (NOV_26, [("done", "Set up the staging database"), ("blocker", "blocked on VPN access")]),
+    "html_only_list": (NOV_26, [("done", "Interviewed two candidates"), ("goal", "send the offer letter")]),
+    "forwarded_note": (NOV_26, [("done", "Got the overdue invoice paid")]),
+    "bullets_and_blank_lines": (
+        NOV_26,
+        [
+            ("done", "Deployed v2.3 to production"),
+            ("done", "Updated the runbook"),
+            ("done", "Answered the on-call page"),
+        ],
+    ),
+}
+
+
+def _entries(team, author):
+    return [(e.kind, e.text) for e in Entry.objects.filter(team=team, author=author).order_by("pk")]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_it_turns_each_real_world_reply_into_exactly_these_entries(client, team, bob, name):
+    day, expected = EXPECTED[name]
+    response = mailgun.post(client, (CORPUS / f"{name}.eml").read_text())
+    assert response.status_code == 200
+    assert _entries(team, bob) == expected
+    assert set(Entry.objects.filter(author=bob).values_list("occurred_on", flat=True)) == {day}
+    stored = InboundMessage.objects.get()
+    assert stored.outcome == InboundMessage.Outcome.ENTRIES_CREATED and stored.entries_created == len(expected)
+    assert stored.user == bob and stored.team == team and stored.raw.startswith(("From:", "Received", "MIME"))
+
+
+def test_the_corpus_covers_every_file():
+    assert {p.stem for p in CORPUS.glob("*.eml")} == set(EXPECTED)
+
+
+def test_it_answers_a_replayed_message_with_200_and_creates_nothing_new(client, team, bob):
+    raw = mailgun.reply(message_id="<same-id@example.com>")
+    assert mailgun.post(client, raw).status_code == 200
+    assert mailgun.post(client, raw).status_code == 200
+    assert _entries(team, bob) == [("done", "Shipped the thing")]
+    assert InboundMessage.objects.count() == 1
+
+
+def test_it_rejects_a_forged_signature_and_stores_nothing(client, team):
+    response = mailgun.post(client, mailgun.reply(), key="not-the-signing-key")
+    assert response.status_code == 400
+    assert not InboundMessage.objects.exists() and not Entry.objects.exists()
+
+
+def test_it_rejects_a_request_without_the_webhook_basic_auth(client, team):
+    response = mailgun.post(client, mailgun.reply(), secret="someone:else")
+    assert response.status_code in (400, 401, 403)
+    assert not InboundMessage.objects.exists()
+
+
+def test_it_posts_to_the_personal_log_from_personal_at(client, alice):
+    mailgun.post(client, mailgun.reply(sender="alice@example.com", to="personal@in.idonethis.test", body="Ran 5k"))
+    entry = Entry.objects.get()
+    assert entry.team.is_personal and entry.author == alice and entry.text == "Ran 5k"
+
+
+def test_it_does_not_post_into_a_team_the_sender_is_not_in(client, team, charlie):
+    assert mailgun.post(client, mailgun.reply(sender="charlie@example.com")).status_code == 200
+    assert not Entry.objects.exists()
+    assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.NOT_A_MEMBER
+
+
+def test_it_dates_a_reply_without_a_date_in_the_subject_by_the_senders_local_time(client, team, bob):
+    bob.time_zone = "Asia/Tokyo"
+    bob.save(update_fields=["time_zone"])
+    mailgun.post(client, mailgun.reply(subject="Re: done", date="Thu, 26 Nov 2026 16:00:00 +0000"))
+    assert Entry.objects.get().occurred_on == dt.date(2026, 11, 27)  # 01:00 Friday in Tokyo
+
+
+def test_it_ignores_auto_replies(client, team, bob):
+    raw = mailgun.reply(body="I am out of office until Monday.", headers="Auto-Submitted: auto-replied\n")
+    assert mailgun.post(client, raw).status_code == 200
+    assert not Entry.objects.exists()
+    assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.AUTOMATED
+
+
+def test_it_answers_an_unknown_sender_once_politely(client, team):
+    for n in range(2):
+        raw = mailgun.reply(sender="stranger@elsewhere.example", body=f"hello {n}")
+        assert mailgun.post(client, raw).status_code == 200
+    assert inbound_replies_send() == 1
+    assert inbound_replies_send() == 0
+    assert len(mail.outbox) == 1
+    answer = mail.outbox[0]
+    assert answer.to == ["stranger@elsewhere.example"] and answer.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert "sign up" in answer.body and not Entry.objects.exists()
+    assert set(InboundMessage.objects.values_list("outcome", flat=True)) == {InboundMessage.Outcome.UNKNOWN_SENDER}
+
+
+def test_it_forgets_inbound_messages_after_the_retention_period(client, team, settings):
+    mailgun.post(client, mailgun.reply())
+    InboundMessage.objects.update(received_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert inbound_messages_prune(now=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), days=90) == 0
+    assert inbound_messages_prune(now=dt.datetime(2026, 4, 2, tzinfo=dt.UTC), days=90) == 1
+    assert Entry.objects.exists()  # the entries stay; only the stored email goes
+
+
+@pytest.mark.parametrize(
+    "subject, reference, expected",
+    [
+        ("Re: What did you get done? – Rocket – April 30", dt.date(2026, 5, 2), dt.date(2026, 4, 30)),
+        ("Re: What did you get done? – Rocket – April 30, 2025", dt.date(2026, 5, 2), dt.date(2025, 4, 30)),
+        ("Re: What did you get done? – Rocket – December 31", dt.date(2027, 1, 2), dt.date(2026, 12, 31)),
+        ("Re: Rocket digest for Jan 1", dt.date(2026, 12, 31), dt.date(2026, 1, 1)),
+        ("Re: What did you get done? – Rocket – February 30", dt.date(2026, 3, 2), None),
+        ("Re: lunch?", dt.date(2026, 3, 2), None),
+    ],
+)
+def test_it_reads_the_date_from_the_subject(subject, reference, expected):
+    assert subject_date(subject, reference=reference) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_5xx_when_the_database_is_down_so_the_esp_retries(tmp_path):
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from tests.conftest import ON_POSTGRES
+    from tests.processes import wait_for
+
+    port = free_port()
+    unreachable = "postgres://postgres@127.0.0.1:1/nowhere" if ON_POSTGRES else f"sqlite:///{tmp_path}/missing/dir/db"
+    body = urllib.parse.urlencode(mailgun.signed_fields(mailgun.reply())).encode()
+
+    def post():
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{mailgun.INBOUND_PATH}", data=body)
+        request.add_header("Authorization", mailgun.basic_auth())
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except (urllib.error.URLError, ConnectionError):
+            return None
+
+    env = process_env(DATABASE_URL=unreachable, DB_POOL_TIMEOUT="2", DB_CONNECT_TIMEOUT="1")
+    with waitress(port, env=env, threads=2):
+        status = wait_for(post, timeout=30, what="the webhook to answer")
+    assert status >= 500
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_creates_entries_once_when_the_webhook_is_delivered_three_times_at_once(team, bob):
+    raw = mailgun.reply(message_id="<triple@example.com>", body="One\nTwo")
+    barrier = threading.Barrier(3)
+    statuses, errors = [], []
+
+    def deliver():
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(mailgun.post(Client(), raw).status_code)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and statuses == [200, 200, 200]
+    assert _entries(team, bob) == [("done", "One"), ("done", "Two")]
+    assert InboundMessage.objects.count() == 1
+
+
+def test_the_inbound_url_is_where_the_esp_is_told_to_post():
+    assert reverse("anymail:mailgun_inbound_webhook", args=["_mime"]) == mailgun.INBOUND_PATH

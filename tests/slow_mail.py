@@ -1,0 +1,13 @@
+"""An email backend for process tests: a slow ESP, so a test can kill a worker in the middle of a send."""
+
+import time
+
+from django.conf import settings
+
+from core.mail import FilePerMessageBackend
+
+
+class SlowFileBackend(FilePerMessageBackend):
+    def send_messages(self, email_messages):
+        time.sleep(float(getattr(settings, "SLOW_MAIL_SECONDS", 30)))  # the "ESP" takes its time
+        return super().send_messages(email_messages)
