@@ -162,7 +162,9 @@ def delivery_send(*, membership_id: int, kind: str, local_date: dt.date, now: dt
     delivery = delivery_claim(membership=membership, kind=kind, local_date=local_date, now=now)
     if delivery is None:
         return None
-    message = compose(membership=membership, kind=kind, local_date=local_date)
+    # Unsubscribed or deactivated after the tick enqueued this: nothing goes out.
+    stopped = membership.emails_paused or not membership.user.is_active
+    message = None if stopped else compose(membership=membership, kind=kind, local_date=local_date)
     if message is None:
         return _mark(delivery, status=Delivery.Status.SKIPPED)
     try:

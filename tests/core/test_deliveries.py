@@ -212,3 +212,36 @@ def test_it_splits_due_members_between_two_concurrent_ticks_on_postgres(team, al
     assert errors == []
     assert sorted(e["membership_id"] for e in enqueued) == sorted(Membership.objects.values_list("pk", flat=True))
     assert len(enqueued) == due
+
+
+def test_it_sends_nothing_to_a_member_who_unsubscribed_after_the_tick(bobs):
+    Membership.objects.filter(pk=bobs.pk).update(emails_paused=True)
+    delivery = delivery_send(membership_id=bobs.pk, kind="reminder", local_date=dt.date(2026, 11, 26), now=NOW)
+    assert delivery.status == Delivery.Status.SKIPPED and mail.outbox == []
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_once_when_the_same_task_runs_on_two_workers_at_once_on_postgres(team, bob):
+    bobs = Membership.objects.get(team=team, user=bob)
+    barrier = threading.Barrier(3)
+    results, errors = [], []
+
+    def send():
+        try:
+            barrier.wait(timeout=10)
+            results.append(delivery_send(membership_id=bobs.pk, kind="reminder", local_date=dt.date(2026, 11, 26)))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert [r.status for r in results if r is not None] == [Delivery.Status.SENT]
+    assert len(mail.outbox) == 1
+    assert Delivery.objects.get().attempts == 1
