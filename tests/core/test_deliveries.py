@@ -245,3 +245,22 @@ def test_it_sends_once_when_the_same_task_runs_on_two_workers_at_once_on_postgre
     assert [r.status for r in results if r is not None] == [Delivery.Status.SENT]
     assert len(mail.outbox) == 1
     assert Delivery.objects.get().attempts == 1
+
+
+def test_it_records_a_bounce_reported_by_the_esp_on_the_delivery(client, bobs):
+    from tests import mailgun
+
+    delivery = delivery_send(membership_id=bobs.pk, kind="reminder", local_date=dt.date(2026, 11, 26), now=NOW)
+    event = {
+        "event": "failed",
+        "severity": "permanent",
+        "id": "evt-1",
+        "timestamp": NOW.timestamp(),
+        "recipient": "bob@example.com",
+        "message": {"headers": {"message-id": delivery.provider_message_id.strip("<>")}},
+        "delivery-status": {"message": "550 5.1.1 mailbox unavailable", "description": "No such user"},
+    }
+    assert mailgun.post_tracking(client, event).status_code == 200
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED and delivery.esp_event == "bounced"
+    assert "No such user" in delivery.error
