@@ -61,6 +61,12 @@ def grow_to(total: int, have: int) -> None:
 def make_due(due: int) -> None:
     """The same number due at every scale: random members whose reminder time is now."""
     with connection.cursor() as cursor:
+        # Rows whose spread-out time has come while the table was built would be due too: move them on.
+        for field in ("next_reminder_at", "next_digest_at"):
+            cursor.execute(
+                f"UPDATE core_membership SET {field} = {field} + interval '7 days'"  # noqa: S608
+                f" WHERE {field} <= now() + interval '10 minutes'"
+            )
         cursor.execute(
             "UPDATE core_membership SET next_reminder_at = now() - interval '20 seconds'"
             " WHERE id IN (SELECT id FROM core_membership ORDER BY random() LIMIT %s)",

@@ -6,8 +6,9 @@ class CoreConfig(AppConfig):
     verbose_name = "iDoneThis"
 
     def ready(self):
-        from anymail.signals import inbound
+        from anymail.signals import inbound, tracking
 
-        from core.web.inbound import inbound_email
+        from core.web.inbound import inbound_email, tracking_event
 
         inbound.connect(inbound_email, dispatch_uid="core.inbound_email")
+        tracking.connect(tracking_event, dispatch_uid="core.tracking_event")

@@ -21,6 +21,11 @@ SCHEDULES = {
         "task": "scheduled.inbound_replies",
         "every_seconds": 60,
     },
+    # Every minute: email each member's notifications (comments, mentions, likes) in settled batches.
+    "notification-emails": {
+        "task": "scheduled.notification_emails",
+        "every_seconds": 60,
+    },
     # Nightly: drop stored inbound messages past INBOUND_RETENTION_DAYS.
     "inbound-prune": {
         "task": "scheduled.inbound_prune",

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from core.services.deliveries import deliveries_claim_due, delivery_send
 from core.services.inbound import inbound_messages_prune, inbound_replies_send
+from core.services.notification_emails import notifications_email_due
 from ops.services.heartbeats import heartbeat_prune
 
 
@@ -52,3 +53,9 @@ def inbound_replies() -> int:
 def inbound_prune() -> int:
     """Forget inbound messages older than the retention period."""
     return inbound_messages_prune()
+
+
+@shared_task(name="scheduled.notification_emails")
+def notification_emails() -> int:
+    """Email settled batches of in-app notifications, one email per recipient and burst."""
+    return notifications_email_due()

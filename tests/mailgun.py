@@ -51,3 +51,17 @@ def reply(
         f"From: {sender}\nTo: {to}\nSubject: {subject}\nDate: {date}\nMessage-ID: {message_id}\n{headers}"
         f"Content-Type: text/plain; charset=utf-8\n\n{body}\n"
     )
+
+
+def post_tracking(client, event_data: dict):
+    """A Mailgun tracking webhook (JSON, signature block), as sent for delivered/failed events."""
+    import json
+
+    fields = signed_fields("")
+    body = {
+        "signature": {k: fields[k] for k in ("timestamp", "token", "signature")},
+        "event-data": event_data,
+    }
+    return client.post(
+        "/anymail/mailgun/tracking/", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=basic_auth()
+    )

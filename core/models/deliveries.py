@@ -24,8 +24,11 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     to_email = models.EmailField(blank=True)
     subject = models.CharField(max_length=255, blank=True)
-    provider_message_id = models.CharField(max_length=255, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
     error = models.TextField(blank=True)
+    # What the ESP told us afterwards through its tracking webhook (delivered, bounced, complained…).
+    esp_event = models.CharField(max_length=32, blank=True)
+    esp_event_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

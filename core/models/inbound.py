@@ -12,7 +12,7 @@ class InboundMessage(models.Model):
         UNKNOWN_SENDER = "unknown_sender", "Unknown sender"
         UNKNOWN_TEAM = "unknown_team", "Unknown team address"
         NOT_A_MEMBER = "not_a_member", "Sender is not in that team"
-        AUTOMATED = "automated", "Automated message (ignored)"
+        AUTOMATED = "automated", "Automated or spam (ignored)"
 
     message_id = models.CharField(max_length=255, unique=True, help_text="The Message-ID header: replays find it.")
     received_at = models.DateTimeField()

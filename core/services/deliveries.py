@@ -162,7 +162,9 @@ def delivery_send(*, membership_id: int, kind: str, local_date: dt.date, now: dt
     delivery = delivery_claim(membership=membership, kind=kind, local_date=local_date, now=now)
     if delivery is None:
         return None
-    message = compose(membership=membership, kind=kind, local_date=local_date)
+    # Unsubscribed or deactivated after the tick enqueued this: nothing goes out.
+    stopped = membership.emails_paused or not membership.user.is_active
+    message = None if stopped else compose(membership=membership, kind=kind, local_date=local_date)
     if message is None:
         return _mark(delivery, status=Delivery.Status.SKIPPED)
     try:
@@ -188,3 +190,16 @@ def _mark(delivery: Delivery, **fields) -> Delivery:
         setattr(delivery, name, value)
     delivery.save(update_fields=list(fields))
     return delivery
+
+
+_UNDELIVERED = {"bounced", "rejected", "failed"}
+
+
+def delivery_track(*, provider_message_id: str, event_type: str, description: str = "", at=None) -> int:
+    """Record an ESP tracking event on the delivery it is about; a bounce turns "sent" into "failed"."""
+    if not provider_message_id:
+        return 0
+    fields = {"esp_event": event_type[:32], "esp_event_at": at or timezone.now()}
+    if event_type in _UNDELIVERED:
+        fields.update(status=Delivery.Status.FAILED, error=f"{event_type}: {description}"[:2000])
+    return Delivery.objects.filter(provider_message_id=provider_message_id).update(**fields)

@@ -108,6 +108,8 @@ def _is_automated(message) -> bool:
     auto = (message["Auto-Submitted"] or "no").strip().lower()
     precedence = (message["Precedence"] or "").strip().lower()
     sender = message.from_email.addr_spec.lower() if message.from_email else ""
+    if getattr(message, "spam_detected", False):  # the ESP's spam verdict (Mailgun's X-Mailgun-Sflag)
+        return True
     return (
         auto != "no" or precedence in {"bulk", "junk", "list"} or sender.startswith(("mailer-daemon@", "postmaster@"))
     )

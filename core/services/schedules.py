@@ -51,3 +51,18 @@ def membership_emails_pause(*, membership: Membership, now=None) -> Membership:
     membership.emails_paused = True
     membership.save(update_fields=["emails_paused"])
     return membership_schedule_next(membership=membership, now=now)
+
+
+def membership_emails_resume(*, membership: Membership, now=None) -> Membership:
+    """Turn a paused membership's emails back on (settings page)."""
+    membership.emails_paused = False
+    membership.save(update_fields=["emails_paused"])
+    return membership_schedule_next(membership=membership, now=now)
+
+
+def user_schedules_refresh(*, user, now=None) -> list[Membership]:
+    """After a time-zone change: every membership's next times, recomputed in the new zone."""
+    return [
+        membership_schedule_next(membership=membership, now=now)
+        for membership in Membership.objects.filter(user=user).select_related("user")
+    ]

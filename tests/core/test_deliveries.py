@@ -212,3 +212,55 @@ def test_it_splits_due_members_between_two_concurrent_ticks_on_postgres(team, al
     assert errors == []
     assert sorted(e["membership_id"] for e in enqueued) == sorted(Membership.objects.values_list("pk", flat=True))
     assert len(enqueued) == due
+
+
+def test_it_sends_nothing_to_a_member_who_unsubscribed_after_the_tick(bobs):
+    Membership.objects.filter(pk=bobs.pk).update(emails_paused=True)
+    delivery = delivery_send(membership_id=bobs.pk, kind="reminder", local_date=dt.date(2026, 11, 26), now=NOW)
+    assert delivery.status == Delivery.Status.SKIPPED and mail.outbox == []
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_once_when_the_same_task_runs_on_two_workers_at_once_on_postgres(team, bob):
+    bobs = Membership.objects.get(team=team, user=bob)
+    barrier = threading.Barrier(3)
+    results, errors = [], []
+
+    def send():
+        try:
+            barrier.wait(timeout=10)
+            results.append(delivery_send(membership_id=bobs.pk, kind="reminder", local_date=dt.date(2026, 11, 26)))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert [r.status for r in results if r is not None] == [Delivery.Status.SENT]
+    assert len(mail.outbox) == 1
+    assert Delivery.objects.get().attempts == 1
+
+
+def test_it_records_a_bounce_reported_by_the_esp_on_the_delivery(client, bobs):
+    from tests import mailgun
+
+    delivery = delivery_send(membership_id=bobs.pk, kind="reminder", local_date=dt.date(2026, 11, 26), now=NOW)
+    event = {
+        "event": "failed",
+        "severity": "permanent",
+        "id": "evt-1",
+        "timestamp": NOW.timestamp(),
+        "recipient": "bob@example.com",
+        "message": {"headers": {"message-id": delivery.provider_message_id.strip("<>")}},
+        "delivery-status": {"message": "550 5.1.1 mailbox unavailable", "description": "No such user"},
+    }
+    assert mailgun.post_tracking(client, event).status_code == 200
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED and delivery.esp_event == "bounced"
+    assert "No such user" in delivery.error

@@ -215,3 +215,16 @@ def test_it_creates_entries_once_when_the_webhook_is_delivered_three_times_at_on
 
 def test_the_inbound_url_is_where_the_esp_is_told_to_post():
     assert reverse("anymail:mailgun_inbound_webhook", args=["_mime"]) == mailgun.INBOUND_PATH
+
+
+def test_it_stores_a_reply_with_nothing_to_post_as_empty(client, team, bob):
+    raw = mailgun.reply(body="\n\nOn Thu, Nov 26, 2026 at 5:00 PM Rocket wrote:\n> What did you get done today?")
+    assert mailgun.post(client, raw).status_code == 200
+    assert not Entry.objects.exists()
+    assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.EMPTY
+
+
+def test_it_ignores_mail_the_esp_flagged_as_spam(client, team, bob):
+    assert mailgun.post(client, mailgun.reply(headers="X-Mailgun-Sflag: Yes\n")).status_code == 200
+    assert not Entry.objects.exists()
+    assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.AUTOMATED

@@ -73,7 +73,7 @@ def bobs(team, bob) -> Membership:
     return Membership.objects.select_related("user").get(team=team, user=bob)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(zone=st.sampled_from(ZONES), days=day_sets, at=times, start=starts, lag=st.integers(0, 59))
 def test_the_tick_claims_each_local_day_once_even_ticking_twice(bobs, zone, days, at, start, lag):
     Delivery.objects.all().delete()
