@@ -2,27 +2,30 @@
 
 A busy thread must not send twenty emails: a recipient's pending notifications wait until the burst
 settles (nothing new for ``QUIET``) or the oldest has waited ``MAX_WAIT``, then go out as one email.
-
-The in-app ``Notification`` model (recipient, kind, actor, entry, comment, created_at, emailed_at) and
-the ``User.email_on_<kind>`` preferences belong to the web app (issue 3). Until they are merged,
-``notifications_email_due`` finds no model and sends nothing; the batching rule and the email itself
-are plain functions over :class:`NotificationItem`, tested here.
+Each notification is claimed (``emailed_at`` set, compare-and-set) before anything is sent, so it is
+emailed at most once; ones the recipient does not want emailed are claimed the same way and dropped.
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
+from django.db.models import Max, Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.emails.common import absolute
+from core.models import Membership, Notification
+
+log = logging.getLogger(__name__)
 
 QUIET = dt.timedelta(minutes=5)
 MAX_WAIT = dt.timedelta(minutes=30)
+# Older pending notifications are never emailed: stale news, and the ones recorded before emailing existed.
+LOOKBACK = dt.timedelta(days=2)
 VERBS = {"comment": "commented on your entry", "mention": "mentioned you", "like": "liked your entry"}
 
 
@@ -38,6 +41,8 @@ class NotificationItem:
 
     @property
     def verb(self) -> str:
+        if self.kind == "like" and self.comment_text:
+            return "liked your comment"
         return VERBS.get(self.kind, self.kind)
 
 
@@ -68,41 +73,78 @@ def notification_batch_message(*, recipient, items: list[NotificationItem]) -> E
 
 
 def notifications_email_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:
-    """Claim each due recipient's pending notifications (compare-and-set on ``emailed_at``), email them."""
-    try:
-        notification_model = apps.get_model("core", "Notification")
-    except LookupError:
-        return 0  # the web app's model is not in this build yet
+    """Email each recipient whose burst has settled one message; returns how many emails were sent."""
     now = now or timezone.now()
     sent = 0
-    for recipient_id in _recipients_with_pending(notification_model, now=now, limit=limit):
-        with transaction.atomic():
-            pending = notification_model.objects.filter(recipient_id=recipient_id, emailed_at__isnull=True)
-            if connection.vendor == "postgresql":
-                pending = pending.select_for_update(skip_locked=True, of=("self",))
-            rows = list(pending.select_related("recipient", "actor", "entry", "comment").order_by("created_at"))
-            if not rows or not notification_batch_is_due(
-                oldest=rows[0].created_at, newest=rows[-1].created_at, now=now
-            ):
-                continue
-            claimed = notification_model.objects.filter(pk__in=[n.pk for n in rows], emailed_at__isnull=True)
-            if not claimed.update(emailed_at=now):
-                continue
-            recipient = rows[0].recipient
-            wanted = [n for n in rows if getattr(recipient, f"email_on_{n.kind}", False)]
-            message = notification_batch_message(recipient=recipient, items=[_item(n) for n in wanted])
-        if message is not None:
-            message.send()  # after commit: a crash here loses one batch rather than sending it twice
-            sent += 1
+    for recipient_id in _recipients_due(now=now, limit=limit):
+        message = notification_batch_claim(recipient_id=recipient_id, now=now)
+        if message is None:
+            continue
+        try:
+            message.send()  # after the claim committed: a failure here loses one batch, never sends it twice
+        except Exception:
+            log.exception("notification email to user %s failed; its batch is not retried", recipient_id)
+            continue
+        sent += 1
     return sent
 
 
-def _recipients_with_pending(notification_model, *, now: dt.datetime, limit: int) -> list[int]:
-    recent = notification_model.objects.filter(emailed_at__isnull=True, created_at__gte=now - dt.timedelta(days=2))
-    return list(recent.values_list("recipient_id", flat=True).distinct()[:limit])
+@transaction.atomic
+def notification_batch_claim(*, recipient_id: int, now: dt.datetime) -> EmailMultiAlternatives | None:
+    """Claim one recipient's pending notifications if their batch is due; the email for the wanted ones."""
+    pending = _pending(now=now).filter(recipient_id=recipient_id, created_at__lte=now)
+    if connection.vendor == "postgresql":
+        # A concurrent run skips rows this one holds, and finds them claimed once it commits.
+        pending = pending.select_for_update(skip_locked=True, of=("self",))
+    rows = list(pending.select_related("recipient", "actor", "entry", "comment").order_by("created_at", "pk"))
+    if not rows or not notification_batch_is_due(oldest=rows[0].created_at, newest=rows[-1].created_at, now=now):
+        return None
+    claimed = Notification.objects.filter(pk__in=[n.pk for n in rows], emailed_at__isnull=True)
+    if claimed.update(emailed_at=now) != len(rows):
+        transaction.set_rollback(True)  # another run took some of them: leave the whole batch to it
+        return None
+    recipient = rows[0].recipient
+    return notification_batch_message(recipient=recipient, items=_wanted_items(recipient=recipient, rows=rows))
 
 
-def _item(notification) -> NotificationItem:
+def _pending(*, now: dt.datetime):
+    return Notification.objects.filter(emailed_at__isnull=True, created_at__gte=now - LOOKBACK)
+
+
+def _recipients_due(*, now: dt.datetime, limit: int) -> list[int]:
+    """Recipients whose batch is due, longest waiting first (one grouped query over the pending index)."""
+    return list(
+        _pending(now=now)
+        .filter(created_at__lte=now)
+        .values("recipient_id")
+        .annotate(oldest=Min("created_at"), newest=Max("created_at"))
+        .filter(Q(newest__lte=now - QUIET) | Q(oldest__lte=now - MAX_WAIT))
+        .order_by("oldest")
+        .values_list("recipient_id", flat=True)[:limit]
+    )
+
+
+def _wanted_items(*, recipient, rows: list[Notification]) -> list[NotificationItem]:
+    """The kinds the recipient asked for, not yet read in the app, in teams they are still in; once each."""
+    if not recipient.is_active:
+        return []
+    teams = set(Membership.objects.filter(user=recipient).values_list("team_id", flat=True))
+    items, seen = [], set()
+    for notification in rows:
+        key = (notification.kind, notification.actor_id, notification.entry_id, notification.comment_id)
+        if (
+            key in seen
+            or notification.read_at is not None
+            or notification.entry.team_id not in teams
+            or not getattr(recipient, f"email_on_{notification.kind}", False)
+        ):
+            continue
+        seen.add(key)
+        items.append(_item(notification))
+    return items
+
+
+def _item(notification: Notification) -> NotificationItem:
     return NotificationItem(
         kind=notification.kind,
         actor_name=notification.actor.display_name,

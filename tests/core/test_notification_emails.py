@@ -1,8 +1,17 @@
 """Notification emails: batched per recipient so a busy thread sends one email, not twenty."""
 
 import datetime as dt
+import threading
 
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from core.models import Notification
+from core.services.entries import entry_create
 from core.services.notification_emails import (
+    LOOKBACK,
     MAX_WAIT,
     QUIET,
     NotificationItem,
@@ -10,6 +19,9 @@ from core.services.notification_emails import (
     notification_batch_message,
     notifications_email_due,
 )
+from core.services.notifications import notifications_mark_read
+from core.services.social import comment_create, like_toggle
+from tests.conftest import requires_postgres
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 
@@ -49,5 +61,131 @@ def test_it_sends_nothing_for_an_empty_batch(alice):
     assert notification_batch_message(recipient=alice, items=[]) is None
 
 
-def test_it_sends_nothing_until_the_web_apps_notification_model_is_merged(db):
-    assert notifications_email_due(now=NOW) == 0
+def test_it_calls_a_like_on_a_comment_a_like_of_the_comment(alice):
+    message = notification_batch_message(recipient=alice, items=[_item(kind="like", comment="Agreed")])
+    assert message.subject == "Bob Baker liked your comment"
+
+
+# With the web app's Notification model and the User.email_on_<kind> preferences.
+
+
+def _settled() -> dt.datetime:
+    return timezone.now() + QUIET
+
+
+def _prefer(user, **kinds):
+    for kind, on in kinds.items():
+        setattr(user, f"email_on_{kind}", on)
+    user.save(update_fields=[f"email_on_{kind}" for kind in kinds])
+
+
+@pytest.fixture
+def bobs_entry(team, bob):
+    return entry_create(author=bob, team=team, text="Shipped the search page")
+
+
+@pytest.fixture
+def alices_entry(team, alice):
+    return entry_create(author=alice, team=team, text="Fixed the login bug")
+
+
+def test_it_emails_a_burst_of_comments_likes_and_mentions_once_per_recipient(
+    nicknamed, team, bobs_entry, alices_entry
+):
+    alice, bob, _ = nicknamed
+    _prefer(bob, like=True)
+    mail.outbox.clear()
+    for n in range(18):
+        comment_create(entry=bobs_entry, author=alice, text=f"Question {n}")
+    like_toggle(user=alice, entry=bobs_entry)
+    comment_create(entry=alices_entry, author=alice, text="@bob can you review?")
+    comment_create(entry=alices_entry, author=bob, text="On it")
+    assert Notification.objects.filter(recipient=bob).count() == 20
+
+    assert notifications_email_due(now=timezone.now()) == 0  # the thread is still busy
+    assert notifications_email_due(now=_settled()) == 2
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    assert sorted(by_recipient) == ["alice@example.com", "bob@example.com"]
+    to_bob = by_recipient["bob@example.com"]
+    assert to_bob.subject == "20 new notifications from Alice Archer"
+    assert to_bob.body.count("commented on your entry") == 18
+    assert to_bob.body.count("liked your entry") == 1 and to_bob.body.count("mentioned you") == 1
+    assert f"/e/{bobs_entry.hash_id}/" in to_bob.body
+    assert by_recipient["alice@example.com"].subject == "Bob Baker commented on your entry"
+
+
+def test_it_does_not_email_a_kind_turned_off_and_never_reconsiders_it(team, alice, bob, bobs_entry):
+    _prefer(bob, like=False, comment=True)
+    mail.outbox.clear()
+    like_toggle(user=alice, entry=bobs_entry)
+    assert notifications_email_due(now=_settled()) == 0
+    assert mail.outbox == []
+    assert Notification.objects.get(recipient=bob).emailed_at is not None  # claimed, so not looked at again
+
+    comment_create(entry=bobs_entry, author=alice, text="Nice")
+    assert notifications_email_due(now=_settled()) == 1
+    assert "liked" not in mail.outbox[0].body and "commented on your entry" in mail.outbox[0].body
+
+
+def test_it_emails_each_notification_at_most_once(team, alice, bob, bobs_entry):
+    mail.outbox.clear()
+    comment_create(entry=bobs_entry, author=alice, text="First question")
+    later = _settled()
+    assert notifications_email_due(now=later) == 1
+    assert notifications_email_due(now=later) == 0
+    assert notifications_email_due(now=later + MAX_WAIT) == 0
+
+    comment_create(entry=bobs_entry, author=alice, text="Second question")
+    assert notifications_email_due(now=_settled()) == 1
+    assert len(mail.outbox) == 2
+    assert "Second question" in mail.outbox[1].body and "First question" not in mail.outbox[1].body
+
+
+def test_it_sends_a_thread_that_never_settles_after_the_maximum_wait(team, alice, bob, bobs_entry):
+    mail.outbox.clear()
+    comment_create(entry=bobs_entry, author=alice, text="Started a long thread")
+    Notification.objects.update(created_at=timezone.now() - MAX_WAIT)
+    comment_create(entry=bobs_entry, author=alice, text="and it goes on")
+    assert notifications_email_due(now=timezone.now()) == 1
+    assert mail.outbox[0].subject == "2 new notifications from Alice Archer"
+
+
+def test_it_does_not_email_what_was_already_read_in_the_app_or_is_stale(team, alice, bob, bobs_entry):
+    mail.outbox.clear()
+    comment_create(entry=bobs_entry, author=alice, text="Seen in the app")
+    notifications_mark_read(user=bob)
+    assert notifications_email_due(now=_settled()) == 0
+    comment_create(entry=bobs_entry, author=alice, text="From long ago")
+    Notification.objects.filter(emailed_at__isnull=True).update(created_at=timezone.now() - LOOKBACK * 2)
+    assert notifications_email_due(now=_settled()) == 0
+    assert mail.outbox == []
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_one_email_when_two_runs_overlap_on_postgres(team, alice, bob, bobs_entry):
+    for n in range(10):
+        comment_create(entry=bobs_entry, author=alice, text=f"Comment {n}")
+    mail.outbox.clear()
+    later = _settled()
+    barrier = threading.Barrier(3)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(notifications_email_due(now=later))
+        except Exception as error:  # surfaced below: a thread's exception is otherwise lost
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert sorted(results) == [0, 0, 1]
+    assert len(mail.outbox) == 1 and mail.outbox[0].body.count("commented on your entry") == 10
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
