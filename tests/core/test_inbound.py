@@ -1,6 +1,7 @@
 """Reply by email: Mailgun's signed webhook → entries in the right team and day, exactly once."""
 
 import datetime as dt
+import re
 import threading
 from pathlib import Path
 
@@ -9,8 +10,10 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from core.models import Entry, InboundMessage
+from core.models import AlternateEmail, Entry, InboundMessage
+from core.selectors.people import user_for_email
 from core.services.inbound import inbound_messages_prune, inbound_replies_send, subject_date
 from tests import mailgun
 from tests.conftest import requires_postgres
@@ -105,6 +108,38 @@ def test_it_does_not_post_into_a_team_the_sender_is_not_in(client, team, charlie
     assert mailgun.post(client, mailgun.reply(sender="charlie@example.com")).status_code == 200
     assert not Entry.objects.exists()
     assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.NOT_A_MEMBER
+
+
+def _alternate(client, user, address: str, *, verify: bool, capture) -> None:
+    """Add an alternate address the way the settings page does; open the emailed link when ``verify``."""
+    client.force_login(user)
+    with capture(execute=True):
+        client.post(reverse("user_settings"), {"action": "add-email", "email": address})
+    if verify:
+        client.get(re.search(r"/accounts/verify/\S+", mail.outbox[-1].body)[0])
+    client.logout()
+
+
+def test_it_matches_a_sender_by_a_verified_alternate_address(client, team, bob, django_capture_on_commit_callbacks):
+    _alternate(client, bob, "Bob@Work.example", verify=True, capture=django_capture_on_commit_callbacks)
+    assert AlternateEmail.objects.get(email="bob@work.example").verified_at is not None
+    response = mailgun.post(client, mailgun.reply(sender="BOB@work.example", body="Replied from my work address"))
+    assert response.status_code == 200
+    assert _entries(team, bob) == [("done", "Replied from my work address")]
+    assert InboundMessage.objects.get().user == bob
+
+
+def test_it_does_not_match_an_unverified_alternate_address(client, team, bob, django_capture_on_commit_callbacks):
+    _alternate(client, bob, "bob@work.example", verify=False, capture=django_capture_on_commit_callbacks)
+    assert mailgun.post(client, mailgun.reply(sender="bob@work.example")).status_code == 200
+    assert not Entry.objects.exists()
+    assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.UNKNOWN_SENDER
+
+
+def test_a_primary_address_wins_over_someone_elses_verified_alternate(db, alice, bob):
+    AlternateEmail.objects.create(user=alice, email="bob@example.com", verified_at=timezone.now())
+    assert user_for_email(" BOB@example.com ") == bob
+    assert user_for_email("") is None
 
 
 def test_it_dates_a_reply_without_a_date_in_the_subject_by_the_senders_local_time(client, team, bob):
