@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from core.models import AlternateEmail, Membership, User
 from core.services.mail import absolute, mail_send
-from core.services.schedules import membership_schedule_next
+from core.services.schedules import (
+    membership_emails_pause,
+    membership_emails_resume,
+    membership_schedule_next,
+    user_schedules_refresh,
+)
 from core.services.teams import domain_auto_join, personal_log_create
 
 NICKNAME_RE = re.compile(r"^[A-Za-z0-9][\w.-]{0,29}(?<!\.)$")
@@ -54,8 +59,7 @@ def user_profile_update(*, user: User, full_name: str, nickname: str, time_zone:
     user.full_name, user.nickname, user.time_zone = full_name, nickname, time_zone
     user.save(update_fields=["full_name", "nickname", "time_zone"])
     if zone_changed:
-        for membership in Membership.objects.filter(user=user).select_related("user"):
-            membership_schedule_next(membership=membership)
+        user_schedules_refresh(user=user)
     return user
 
 
@@ -65,6 +69,7 @@ def user_notifications_update(*, user: User, on_comment: bool, on_mention: bool,
     return user
 
 
+@transaction.atomic
 def membership_schedule_update(
     *,
     membership: Membership,
@@ -79,8 +84,12 @@ def membership_schedule_update(
             raise ValueError("Times are in 15-minute steps.")
     membership.reminder_days, membership.reminder_time = reminder_days, reminder_time
     membership.digest_days, membership.digest_time = digest_days, digest_time
-    membership.emails_paused = emails_paused
-    membership.save(update_fields=["reminder_days", "reminder_time", "digest_days", "digest_time", "emails_paused"])
+    membership.save(update_fields=["reminder_days", "reminder_time", "digest_days", "digest_time"])
+    # Each of these recomputes next_reminder_at / next_digest_at from the new settings.
+    if emails_paused and not membership.emails_paused:
+        return membership_emails_pause(membership=membership)
+    if membership.emails_paused and not emails_paused:
+        return membership_emails_resume(membership=membership)
     return membership_schedule_next(membership=membership)
 
 

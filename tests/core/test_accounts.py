@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 
@@ -152,3 +153,85 @@ def test_settings_page_shows_a_new_api_token_once_and_saves_preferences(client, 
     client.post(reverse("user_settings"), {"action": "notifications", "on_like": "on"})
     alice.refresh_from_db()
     assert (alice.email_on_comment, alice.email_on_mention, alice.email_on_like) == (False, False, True)
+
+
+# The settings page keeps each membership's next reminder and digest (UTC) true to what was saved.
+
+THURSDAY_NOON = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+
+
+def _schedule_post(
+    membership: Membership, *, reminder=("0", "2"), at="18:45", digest=("1",), digest_at="07:15", **extra
+):
+    prefix = f"m{membership.pk}"
+    return {
+        "action": f"schedule-{membership.pk}",
+        f"{prefix}-reminder_days": list(reminder),
+        f"{prefix}-reminder_time": at,
+        f"{prefix}-digest_days": list(digest),
+        f"{prefix}-digest_time": digest_at,
+        **{f"{prefix}-{key}": value for key, value in extra.items()},
+    }
+
+
+def _next_times(membership: Membership) -> tuple:
+    membership.refresh_from_db()
+    return membership.next_reminder_at, membership.next_digest_at
+
+
+@time_machine.travel(THURSDAY_NOON, tick=False)
+def test_settings_page_reschedules_a_team_when_its_days_and_times_change(client, alice, team):
+    alice.time_zone = "America/New_York"
+    alice.save(update_fields=["time_zone"])
+    client.force_login(alice)
+    membership = Membership.objects.get(team=team, user=alice)
+    personal = Membership.objects.get(user=alice, team__is_personal=True)
+    before = _next_times(personal)
+    assert client.post(reverse("user_settings"), _schedule_post(membership)).status_code == 302
+    assert _next_times(membership) == (
+        dt.datetime(2026, 11, 30, 23, 45, tzinfo=dt.UTC),  # Monday 18:45 EST
+        dt.datetime(2026, 12, 1, 12, 15, tzinfo=dt.UTC),  # Tuesday 07:15 EST
+    )
+    assert _next_times(personal) == before  # another team's schedule is its own
+
+
+@time_machine.travel(THURSDAY_NOON, tick=False)
+def test_settings_page_moves_every_schedule_when_the_time_zone_changes(client, alice, team):
+    client.force_login(alice)
+    memberships = list(Membership.objects.filter(user=alice))
+    assert len(memberships) == 2  # Rocket and the personal log
+    profile = {"action": "profile", "full_name": "Alice Archer", "nickname": "alice", "time_zone": "Asia/Tokyo"}
+    assert client.post(reverse("user_settings"), profile).status_code == 302
+    for membership in memberships:
+        assert _next_times(membership) == (
+            dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC),  # Friday 17:00 in Tokyo (21:00 there now)
+            dt.datetime(2026, 11, 26, 23, 30, tzinfo=dt.UTC),  # Friday 08:30 in Tokyo
+        )
+
+
+@time_machine.travel(THURSDAY_NOON, tick=False)
+def test_settings_page_pauses_and_resumes_a_teams_emails(client, alice, team):
+    client.force_login(alice)
+    membership = Membership.objects.get(team=team, user=alice)
+    paused = _schedule_post(
+        membership, reminder="01234", at="17:00", digest="01234", digest_at="08:30", emails_paused="on"
+    )
+    assert client.post(reverse("user_settings"), paused).status_code == 302
+    assert _next_times(membership) == (None, None) and membership.emails_paused
+    resumed = _schedule_post(membership, reminder="01234", at="17:00", digest="01234", digest_at="08:30")
+    assert client.post(reverse("user_settings"), resumed).status_code == 302
+    assert _next_times(membership) == (
+        dt.datetime(2026, 11, 26, 17, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 27, 8, 30, tzinfo=dt.UTC),
+    )
+    assert not membership.emails_paused
+
+
+@time_machine.travel(THURSDAY_NOON, tick=False)
+def test_settings_page_schedules_nothing_for_a_team_with_no_days_chosen(client, alice, team):
+    client.force_login(alice)
+    membership = Membership.objects.get(team=team, user=alice)
+    assert (
+        client.post(reverse("user_settings"), _schedule_post(membership, reminder=(), digest=("4",))).status_code == 302
+    )
+    assert _next_times(membership) == (None, dt.datetime(2026, 11, 27, 7, 15, tzinfo=dt.UTC))
