@@ -46,9 +46,22 @@ def digest_subject(*, team: Team, local_date: dt.date) -> str:
 
 def team_section(*, team: Team, start: dt.date, end: dt.date) -> TeamSection:
     """The team's part of the digest for a window, built once and shared by every recipient."""
-    # Keyed by what is in the window too, so a reply that lands late is in the next recipient's copy.
-    stamp = Entry.objects.filter(team=team, occurred_on__range=(start, end)).aggregate(n=Count("pk"), last=Max("pk"))
-    key = f"digest-section:v2:{team.pk}:{start.isoformat()}:{end.isoformat()}:{stamp['n']}:{stamp['last']}"
+    # Keyed by what is in the window too (entries, edits, likes, comments: still one query), so a reply
+    # that lands late or a like given meanwhile is in the next recipient's copy.
+    stamp = Entry.objects.filter(team=team, occurred_on__range=(start, end)).aggregate(
+        n=Count("pk", distinct=True),
+        last=Max("pk"),
+        edited=Max("updated_at"),
+        like_count=Count("likes", distinct=True),
+        last_like=Max("likes__pk"),
+        comment_count=Count("comments", distinct=True),
+        last_comment=Max("comments__pk"),
+    )
+    if stamp["edited"]:
+        stamp["edited"] = stamp["edited"].timestamp()  # no spaces in a cache key (memcached)
+    key = f"digest-section:v3:{team.pk}:{start.isoformat()}:{end.isoformat()}:" + ":".join(
+        str(stamp[k]) for k in sorted(stamp)
+    )
     section = cache.get(key)
     if section is None:
         section = render_team_section(team=team, start=start, end=end)

@@ -10,6 +10,8 @@ from core.emails.digests import digest_message, digest_window
 from core.emails.reminders import reminder_message
 from core.models import Entry, Membership
 from core.services.entries import entry_create
+from core.services.social import comment_create, like_toggle
+from core.services.teams import membership_add
 
 THU = dt.date(2026, 11, 26)
 
@@ -106,7 +108,7 @@ def test_it_builds_the_digest_once_per_team_and_personalises_it_cheaply(
         entry_create(author=alice if n % 2 else bob, team=team, text=f"thing {n}", occurred_on=THU - dt.timedelta(1))
     alices = Membership.objects.select_related("user", "team").get(team=team, user=alice)
     first = digest_message(membership=alices, local_date=THU)
-    with django_assert_max_num_queries(1):  # the cache key: count and last id in the window
+    with django_assert_max_num_queries(1):  # the cache key: what is in the window, in one aggregate
         second = digest_message(membership=bobs, local_date=THU)
     assert "thing 19" in first.body and "thing 19" in second.body
     assert "Good morning Bob Baker" in second.body and "Good morning Alice Archer" in first.body
@@ -118,3 +120,32 @@ def test_it_escapes_what_people_wrote_in_html_emails(bobs, bob, team):
     html = _html(digest_message(membership=bobs, local_date=THU))
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert Entry.objects.count() == 1
+
+
+def test_the_digest_shows_like_and_comment_counts_linking_to_the_entry(bobs, alice, bob, charlie, team):
+    membership_add(team=team, user=charlie)
+    wed = THU - dt.timedelta(days=1)
+    popular = entry_create(author=alice, team=team, text="alice shipped search", occurred_on=wed)
+    liked = entry_create(author=bob, team=team, text="bob fixed the build", occurred_on=wed)
+    entry_create(author=bob, team=team, text="bob wrote docs", occurred_on=wed)
+    for user in (bob, charlie):
+        like_toggle(user=user, entry=popular)
+    for n in range(3):
+        comment_create(entry=popular, author=bob, text=f"question {n}")
+    like_toggle(user=alice, entry=liked)
+    like_toggle(user=alice, comment=comment_create(entry=liked, author=charlie, text="nice"))  # a comment's like
+    alices = Membership.objects.select_related("user", "team").get(team=team, user=alice)
+    digest_message(membership=alices, local_date=THU)  # renders and caches the team's section
+    comment_create(entry=liked, author=alice, text="and it stays green")  # after the first recipient's copy
+
+    message = digest_message(membership=bobs, local_date=THU)
+    base = "http://localhost:5000/e/"
+    assert f"alice shipped search (2 likes, 3 comments: {base}{popular.hash_id}/)" in message.body
+    assert f"bob fixed the build (1 like, 2 comments: {base}{liked.hash_id}/)" in message.body
+    assert re.search(r"bob wrote docs\n", message.body)
+    html = _html(message)
+    popular_link = re.search(rf'<a href="{base}{popular.hash_id}/"[^>]*>(.*?)</a>', html)[1]
+    assert 'data-likes="2"' in popular_link and 'data-comments="3"' in popular_link
+    liked_link = re.search(rf'<a href="{base}{liked.hash_id}/"[^>]*>(.*?)</a>', html)[1]
+    assert 'data-likes="1"' in liked_link and 'data-comments="2"' in liked_link
+    assert html.count(base) == 2  # no link for an entry without reactions
