@@ -45,6 +45,7 @@ class Entry(models.Model):
             models.Index(fields=["team", "kind", "completed_on"], name="entry_team_open_goals"),
         ]
         ordering = ["occurred_on", "created_at"]
+        verbose_name_plural = "entries"
 
     def __str__(self) -> str:
         return self.text[:60]

@@ -2,9 +2,11 @@
 
 import datetime as dt
 
+from django.core.management import call_command
 from django.utils import timezone
 
 from core.models import Delivery, InboundMessage, Membership, User
+from tests.ops.conftest import client_for
 
 
 def test_it_lists_deliveries_and_inbound_messages_for_staff(client, team, bob):
@@ -25,3 +27,12 @@ def test_it_lists_deliveries_and_inbound_messages_for_staff(client, team, bob):
     assert inbound.status_code == 200 and "bob@example.com" in inbound.content.decode()
     assert client.get(f"/admin/core/delivery/{Delivery.objects.get().pk}/change/").status_code == 200
     assert client.post("/admin/core/delivery/add/").status_code == 403
+
+
+def test_the_portal_calls_entries_entries(root):
+    page = client_for(root).get("/admin/").content.decode()
+    assert ">Entries<" in page and "Entrys" not in page
+
+
+def test_models_and_migrations_agree(db):
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)  # exits non-zero on a missing migration
