@@ -2,8 +2,9 @@
 
 A busy thread must not send twenty emails: a recipient's pending notifications wait until the burst
 settles (nothing new for ``QUIET``) or the oldest has waited ``MAX_WAIT``, then go out as one email.
-Each notification is claimed (``emailed_at`` set, compare-and-set) before anything is sent, so it is
-emailed at most once; ones the recipient does not want emailed are claimed the same way and dropped.
+One run at a time handles a recipient (their user row is locked on PostgreSQL), and each notification
+is claimed (``emailed_at`` set, compare-and-set) before anything is sent, so it is emailed at most once;
+ones the recipient does not want emailed are claimed the same way and dropped.
 """
 
 import datetime as dt
@@ -18,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.emails.common import absolute
-from core.models import Membership, Notification
+from core.models import Membership, Notification, User
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +93,10 @@ def notifications_email_due(*, now: dt.datetime | None = None, limit: int = 200)
 @transaction.atomic
 def notification_batch_claim(*, recipient_id: int, now: dt.datetime) -> EmailMultiAlternatives | None:
     """Claim one recipient's pending notifications if their batch is due; the email for the wanted ones."""
+    if connection.vendor == "postgresql" and not _recipient_locked(recipient_id=recipient_id):
+        return None  # another run is emailing this recipient right now (locking their rows one by one would
+        # let two runs split one burst into two emails)
     pending = _pending(now=now).filter(recipient_id=recipient_id, created_at__lte=now)
-    if connection.vendor == "postgresql":
-        # A concurrent run skips rows this one holds, and finds them claimed once it commits.
-        pending = pending.select_for_update(skip_locked=True, of=("self",))
     rows = list(pending.select_related("recipient", "actor", "entry", "comment").order_by("created_at", "pk"))
     if not rows or not notification_batch_is_due(oldest=rows[0].created_at, newest=rows[-1].created_at, now=now):
         return None
@@ -105,6 +106,15 @@ def notification_batch_claim(*, recipient_id: int, now: dt.datetime) -> EmailMul
         return None
     recipient = rows[0].recipient
     return notification_batch_message(recipient=recipient, items=_wanted_items(recipient=recipient, rows=rows))
+
+
+def _recipient_locked(*, recipient_id: int) -> bool:
+    """Hold the recipient's row until commit, or False if another run holds it.
+
+    ``NO KEY UPDATE`` so that new notifications for them (which only share-lock the key) are not blocked.
+    """
+    locked = User.objects.select_for_update(skip_locked=True, no_key=True).filter(pk=recipient_id)
+    return bool(list(locked.values_list("pk", flat=True)))
 
 
 def _pending(*, now: dt.datetime):
