@@ -1,5 +1,7 @@
 """One entry and what people do to it: edit, delete, mark done / undo, archive, like, comment."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,6 +23,13 @@ def _back(request, default: str):
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
     return redirect(default)
+
+
+def _date_or_none(value: str | None):
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _run(request, action) -> bool:
@@ -80,7 +89,9 @@ def entry_delete_view(request, entry_hash):
 @require_POST
 def goal_done_view(request, entry_hash):
     goal = entry_for_member(entry_hash=entry_hash, user=request.user)
-    _run(request, lambda: goal_complete(goal=goal, actor=request.user))
+    # Marked from a past day's page, the done belongs to that day; otherwise to the author's today.
+    on = _date_or_none(request.POST.get("on"))
+    _run(request, lambda: goal_complete(goal=goal, actor=request.user, on=on))
     return _back(request, reverse("entry", args=[goal.hash_id]))
 
 

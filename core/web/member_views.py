@@ -6,10 +6,23 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.models import Invitation, Membership, Team
-from core.selectors.teams import membership_for, org_membership_for, pending_invitations, team_members
+from core.models import Invitation, Membership, OrganizationMembership, Team
+from core.selectors.teams import (
+    membership_for,
+    org_members,
+    org_membership_for,
+    pending_invitations,
+    team_members,
+)
 from core.services.invitations import invitation_create, invitation_resend
-from core.services.teams import can_admin_team, membership_remove, membership_role_set, organization_update, team_update
+from core.services.teams import (
+    can_admin_team,
+    membership_remove,
+    membership_role_set,
+    org_role_set,
+    organization_update,
+    team_update,
+)
 from core.web.forms import InviteForm, OrganizationForm, RoleForm, TeamSettingsForm
 
 
@@ -115,5 +128,26 @@ def team_settings_view(request, team_hash):
         "org_form": org_form,
         "is_admin": can_admin_team(user=request.user, team=team),
         "is_org_admin": bool(org_membership and org_membership.is_admin),
+        "org_members": org_members(organization=team.organization)
+        if org_membership and org_membership.is_admin
+        else [],
+        "org_roles": OrganizationMembership.Role.choices,
     }
     return render(request, "core/team_settings.html", context)
+
+
+@login_required
+@require_POST
+def org_role_view(request, team_hash, user_hash):
+    team = membership_for(user=request.user, team_hash=team_hash).team
+    target = get_object_or_404(
+        OrganizationMembership.objects.select_related("organization"),
+        organization=team.organization,
+        user__hash_id=user_hash,
+    )
+    role = request.POST.get("role", "")
+    if role not in OrganizationMembership.Role.values:
+        messages.error(request, "Choose a role.")
+    elif _run(request, lambda: org_role_set(org_membership=target, actor=request.user, role=role)):
+        messages.success(request, "Saved.")
+    return redirect("team_settings", team_hash=team.hash_id)

@@ -58,6 +58,9 @@ def _post_urls(w):
         reverse("team_settings", args=[w["team"].hash_id]),
         reverse("member_remove", args=[w["team"].hash_id, w["goal"].author.hash_id]),
         reverse("member_role", args=[w["team"].hash_id, w["goal"].author.hash_id]),
+        reverse("org_role", args=[w["team"].hash_id, w["goal"].author.hash_id]),
+        reverse("invitation_resend", args=[w["team"].hash_id, 1]),
+        reverse("team_join", args=[w["team"].hash_id]),
     ]
 
 
@@ -280,3 +283,41 @@ def test_charlie_cannot_create_a_team_in_alices_organization(client, charlie, wo
     client.force_login(charlie)
     response = client.post(reverse("team_new"), {"name": "Sneaky", "organization": world["team"].organization_id})
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+
+
+def test_an_existing_user_logs_in_and_accepts_and_another_declines(client, alice, charlie, world):
+    from core.services.invitations import invitation_create
+
+    invitation = invitation_create(
+        organization=world["team"].organization, teams=[world["team"]], email="charlie@example.com", actor=alice
+    )
+    url = reverse("invitation", args=[invitation.code])
+    login = client.post(
+        reverse("login") + f"?next={url}",
+        {"username": "charlie@example.com", "password": "charlie-password-1", "next": url},
+    )
+    assert login.url == url
+    assert "Accept" in client.get(url).content.decode()
+    client.post(url, {"action": "accept"})
+    assert world["team"].memberships.filter(user=charlie).exists()
+
+    client.logout()
+    other = invitation_create(
+        organization=world["team"].organization, teams=[world["team"]], email="zoe@example.com", actor=alice
+    )
+    client.post(reverse("invitation_decline", args=[other.code]))
+    other.refresh_from_db()
+    assert other.declined_at is not None
+    assert "This invitation is declined" in client.get(reverse("invitation", args=[other.code])).content.decode()
+    assert client.get(reverse("invitation", args=["no-such-code"])).status_code == 404
+
+
+def test_org_admins_change_org_roles_on_the_settings_page(client, alice, bob, world):
+    client.force_login(bob)
+    assert "People in" not in client.get(reverse("team_settings", args=[world["team"].hash_id])).content.decode()
+    client.post(reverse("org_role", args=[world["team"].hash_id, bob.hash_id]), {"role": "owner"})
+    assert bob.org_memberships.get(organization=world["team"].organization).role == "member"
+    client.force_login(alice)
+    assert "People in" in client.get(reverse("team_settings", args=[world["team"].hash_id])).content.decode()
+    client.post(reverse("org_role", args=[world["team"].hash_id, bob.hash_id]), {"role": "admin"})
+    assert bob.org_memberships.get(organization=world["team"].organization).role == "admin"
