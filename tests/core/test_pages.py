@@ -10,6 +10,7 @@ from core.localtime import today_for
 from core.models import Entry
 from core.services.accounts import user_signup
 from core.services.entries import entry_create
+from core.services.invitations import invitation_create
 from core.services.social import comment_create, like_toggle
 from core.services.teams import membership_add
 
@@ -190,7 +191,7 @@ def test_notifications_page_lists_and_clears_unread(client, alice, bob, world):
     assert 'class="badge"' not in client.get(reverse("notifications")).content.decode()
 
 
-def _grow(team, alice, bob, n_people=6, days=4):
+def _grow(team, alice, bob, thread_entry, n_people=6, days=4):
     """More members and history: the pages must not make more queries for them."""
     people = [alice, bob]
     for i in range(n_people):
@@ -206,6 +207,10 @@ def _grow(team, alice, bob, n_people=6, days=4):
             entry_create(author=person, team=team, text=f"done {d} #t", occurred_on=today - dt.timedelta(days=d))
             comment_create(entry=e, author=alice, text="go")
             like_toggle(user=bob, entry=e)
+    for person in people:
+        like_toggle(user=person, entry=thread_entry)
+        like_toggle(user=person, comment=comment_create(entry=thread_entry, author=person, text="well done"))
+        invitation_create(organization=team.organization, teams=[team], email=f"x{person.pk}@example.com", actor=alice)
 
 
 @pytest.mark.parametrize(
@@ -227,7 +232,7 @@ def _grow(team, alice, bob, n_people=6, days=4):
 def test_list_pages_make_a_fixed_number_of_queries(
     client, alice, bob, world, name, budget, django_assert_max_num_queries
 ):
-    _grow(world["team"], alice, bob)
+    _grow(world["team"], alice, bob, world["done"])
     t = world["team"].hash_id
     urls = {
         "team_day": reverse("team_day", args=[t]),
@@ -248,7 +253,7 @@ def test_list_pages_make_a_fixed_number_of_queries(
 
 
 def test_export_streams_with_a_fixed_number_of_queries(client, alice, bob, world, django_assert_max_num_queries):
-    _grow(world["team"], alice, bob, n_people=3, days=5)
+    _grow(world["team"], alice, bob, world["done"], n_people=3, days=5)
     client.force_login(alice)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("export", args=[world["team"].hash_id]))
@@ -286,7 +291,6 @@ def test_charlie_cannot_create_a_team_in_alices_organization(client, charlie, wo
 
 
 def test_an_existing_user_logs_in_and_accepts_and_another_declines(client, alice, charlie, world):
-    from core.services.invitations import invitation_create
 
     invitation = invitation_create(
         organization=world["team"].organization, teams=[world["team"]], email="charlie@example.com", actor=alice
