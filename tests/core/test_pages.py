@@ -325,3 +325,10 @@ def test_org_admins_change_org_roles_on_the_settings_page(client, alice, bob, wo
     assert "People in" in client.get(reverse("team_settings", args=[world["team"].hash_id])).content.decode()
     client.post(reverse("org_role", args=[world["team"].hash_id, bob.hash_id]), {"role": "admin"})
     assert bob.org_memberships.get(organization=world["team"].organization).role == "admin"
+
+
+def test_an_entry_written_without_html_shows_its_escaped_text(client, alice, world):
+    Entry.objects.create(author=alice, team=world["team"], text="<i>raw</i> row", occurred_on=today_for(alice))
+    client.force_login(alice)
+    page = client.get(reverse("team_day", args=[world["team"].hash_id])).content.decode()
+    assert "&lt;i&gt;raw&lt;/i&gt; row" in page and "<i>raw</i>" not in page
