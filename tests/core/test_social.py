@@ -15,6 +15,7 @@ def test_it_toggles_a_like_and_notifies_the_author_once(alice, bob, team):
     assert like_toggle(user=bob, entry=entry) is True
     assert like_toggle(user=bob, entry=entry) is False
     assert not Like.objects.exists()
+    like_toggle(user=bob, entry=entry)
     assert Notification.objects.filter(recipient=alice, kind="like", actor=bob).count() == 1
 
 
