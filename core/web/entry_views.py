@@ -7,22 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.selectors.entries import comment_for_member, entry_for_member, entry_thread
 from core.services.entries import entry_archive, entry_delete, entry_update, goal_complete, goal_reopen
 from core.services.social import comment_create, comment_delete, comment_update, like_toggle
 from core.services.teams import can_admin_team
+from core.web.common import run_service, safe_next
 from core.web.forms import CommentForm, EntryEditForm
 
 
 def _back(request, default: str):
     """Back where the form was (the day, the person page…), when that is one of our own pages."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect(default)
+    return redirect(safe_next(request) or default)
 
 
 def _date_or_none(value: str | None):
@@ -30,15 +27,6 @@ def _date_or_none(value: str | None):
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def _run(request, action) -> bool:
-    try:
-        action()
-    except (ValueError, PermissionDenied) as error:
-        messages.error(request, str(error) or "You cannot do that.")
-        return False
-    return True
 
 
 @login_required
@@ -79,7 +67,7 @@ def entry_edit_view(request, entry_hash):
 def entry_delete_view(request, entry_hash):
     entry = entry_for_member(entry_hash=entry_hash, user=request.user)
     day_url = f"{reverse('team_day', args=[entry.team.hash_id])}?date={entry.occurred_on.isoformat()}"
-    if _run(request, lambda: entry_delete(entry=entry, actor=request.user)):
+    if run_service(request, lambda: entry_delete(entry=entry, actor=request.user)):
         messages.success(request, "Entry deleted.")
         return redirect(day_url)
     return _back(request, day_url)
@@ -91,7 +79,7 @@ def goal_done_view(request, entry_hash):
     goal = entry_for_member(entry_hash=entry_hash, user=request.user)
     # Marked from a past day's page, the done belongs to that day; otherwise to the author's today.
     on = _date_or_none(request.POST.get("on"))
-    _run(request, lambda: goal_complete(goal=goal, actor=request.user, on=on))
+    run_service(request, lambda: goal_complete(goal=goal, actor=request.user, on=on))
     return _back(request, reverse("entry", args=[goal.hash_id]))
 
 
@@ -99,7 +87,7 @@ def goal_done_view(request, entry_hash):
 @require_POST
 def goal_reopen_view(request, entry_hash):
     goal = entry_for_member(entry_hash=entry_hash, user=request.user)
-    _run(request, lambda: goal_reopen(goal=goal, actor=request.user))
+    run_service(request, lambda: goal_reopen(goal=goal, actor=request.user))
     return _back(request, reverse("entry", args=[goal.hash_id]))
 
 
@@ -108,7 +96,7 @@ def goal_reopen_view(request, entry_hash):
 def entry_archive_view(request, entry_hash):
     entry = entry_for_member(entry_hash=entry_hash, user=request.user)
     archived = request.POST.get("archived", "1") == "1"
-    _run(request, lambda: entry_archive(entry=entry, actor=request.user, archived=archived))
+    run_service(request, lambda: entry_archive(entry=entry, actor=request.user, archived=archived))
     return _back(request, reverse("entry", args=[entry.hash_id]))
 
 
@@ -125,7 +113,9 @@ def entry_like_view(request, entry_hash):
 def comment_create_view(request, entry_hash):
     entry = entry_for_member(entry_hash=entry_hash, user=request.user)
     form = CommentForm(request.POST)
-    if form.is_valid() and _run(request, lambda: comment_create(entry=entry, author=request.user, **form.cleaned_data)):
+    if form.is_valid() and run_service(
+        request, lambda: comment_create(entry=entry, author=request.user, **form.cleaned_data)
+    ):
         return redirect(reverse("entry", args=[entry.hash_id]) + "#comments")
     return render(request, "core/entry.html", _thread_context(request, entry, form), status=400)
 
@@ -151,7 +141,7 @@ def comment_edit_view(request, comment_hash):
 @require_POST
 def comment_delete_view(request, comment_hash):
     comment = comment_for_member(comment_hash=comment_hash, user=request.user)
-    _run(request, lambda: comment_delete(comment=comment, actor=request.user))
+    run_service(request, lambda: comment_delete(comment=comment, actor=request.user))
     return redirect(reverse("entry", args=[comment.entry.hash_id]) + "#comments")
 
 

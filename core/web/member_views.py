@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,6 +22,7 @@ from core.services.teams import (
     organization_update,
     team_update,
 )
+from core.web.common import run_service
 from core.web.forms import InviteForm, OrganizationForm, RoleForm, TeamSettingsForm
 
 
@@ -66,7 +66,9 @@ def member_role_view(request, team_hash, user_hash):
     if not form.is_valid():
         messages.error(request, "Choose a role.")
         return redirect("team_members", team_hash=team.hash_id)
-    _run(request, lambda: membership_role_set(membership=target, actor=request.user, role=form.cleaned_data["role"]))
+    run_service(
+        request, lambda: membership_role_set(membership=target, actor=request.user, role=form.cleaned_data["role"])
+    )
     return redirect("team_members", team_hash=team.hash_id)
 
 
@@ -75,7 +77,10 @@ def member_role_view(request, team_hash, user_hash):
 def member_remove_view(request, team_hash, user_hash):
     team = membership_for(user=request.user, team_hash=team_hash).team
     target = get_object_or_404(Membership.objects.select_related("team"), team=team, user__hash_id=user_hash)
-    if _run(request, lambda: membership_remove(membership=target, actor=request.user)) and target.user == request.user:
+    if (
+        run_service(request, lambda: membership_remove(membership=target, actor=request.user))
+        and target.user == request.user
+    ):
         return redirect("home")
     return redirect("team_members", team_hash=team.hash_id)
 
@@ -85,19 +90,9 @@ def member_remove_view(request, team_hash, user_hash):
 def invitation_resend_view(request, team_hash, invitation_id):
     team = membership_for(user=request.user, team_hash=team_hash).team
     invitation = get_object_or_404(Invitation, pk=invitation_id, teams=team)
-    if _run(request, lambda: invitation_resend(invitation=invitation, actor=request.user)):
+    if run_service(request, lambda: invitation_resend(invitation=invitation, actor=request.user)):
         messages.success(request, f"Invitation sent again to {invitation.email}.")
     return redirect("team_members", team_hash=team.hash_id)
-
-
-def _run(request, action) -> bool:
-    """Run a service call, turning its refusals into a message on the page rather than an error page."""
-    try:
-        action()
-    except (ValueError, PermissionDenied) as error:
-        messages.error(request, str(error) or "You cannot do that.")
-        return False
-    return True
 
 
 @login_required
@@ -114,9 +109,9 @@ def team_settings_view(request, team_hash):
     if request.method == "POST" and bound.is_valid():
         data = bound.cleaned_data
         if action == "team":
-            done = _run(request, lambda: team_update(team=team, actor=request.user, **data))
+            done = run_service(request, lambda: team_update(team=team, actor=request.user, **data))
         else:
-            done = _run(
+            done = run_service(
                 request, lambda: organization_update(organization=team.organization, actor=request.user, **data)
             )
         if done:
@@ -148,6 +143,6 @@ def org_role_view(request, team_hash, user_hash):
     role = request.POST.get("role", "")
     if role not in OrganizationMembership.Role.values:
         messages.error(request, "Choose a role.")
-    elif _run(request, lambda: org_role_set(org_membership=target, actor=request.user, role=role)):
+    elif run_service(request, lambda: org_role_set(org_membership=target, actor=request.user, role=role)):
         messages.success(request, "Saved.")
     return redirect("team_settings", team_hash=team.hash_id)
