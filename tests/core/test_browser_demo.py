@@ -1,5 +1,5 @@
 """The demo data in a real browser: screenshots of a lived-in team, and a check that the
-pages hold up with a month of history (the run command shows the same)."""
+pages hold up with weeks of history (the run command seeds a month)."""
 
 import pytest
 from django.core.management import call_command
