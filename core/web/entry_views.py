@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.selectors.entries import comment_for_member, entry_for_member, entry_thread
 from core.services.entries import entry_archive, entry_delete, entry_update, goal_complete, goal_reopen
+from core.services.notifications import notifications_mark_read
 from core.services.social import comment_create, comment_delete, comment_update, like_toggle
 from core.services.teams import can_admin_team
 from core.web.common import run_service, safe_next
@@ -32,6 +33,8 @@ def _date_or_none(value: str | None):
 @login_required
 def entry_view(request, entry_hash):
     entry = entry_for_member(entry_hash=entry_hash, user=request.user)
+    # Seeing the entry is reading what was said about it: its notifications stop counting as unread.
+    notifications_mark_read(user=request.user, entry=entry)
     return render(request, "core/entry.html", _thread_context(request, entry, CommentForm()))
 
 

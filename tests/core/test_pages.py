@@ -222,7 +222,7 @@ QUERY_BUDGETS = {
     "search": 5,
     "stats": 7,
     "team_members": 8,
-    "entry": 7,
+    "entry": 8,
     "notifications": 4,
     "teams": 5,
     "user_settings": 5,
@@ -331,3 +331,11 @@ def test_an_entry_written_without_html_shows_its_escaped_text(client, alice, wor
     client.force_login(alice)
     page = client.get(reverse("team_day", args=[world["team"].hash_id])).content.decode()
     assert "&lt;i&gt;raw&lt;/i&gt; row" in page and "<i>raw</i>" not in page
+
+
+def test_opening_an_entry_reads_its_notifications(client, alice, bob, world):
+    like_toggle(user=bob, entry=world["goal"])
+    like_toggle(user=bob, entry=entry_create(author=alice, team=world["team"], text="other"))
+    client.force_login(alice)
+    client.get(reverse("entry", args=[world["goal"].hash_id]))
+    assert '<span class="badge" data-unread>1</span>' in client.get(reverse("notifications")).content.decode()
