@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from core.models import Entry, Membership, Team, User
-from ops.models import Heartbeat
+from ops.models import AuditRecord, Heartbeat
 
 
 @admin.register(Heartbeat)
@@ -73,3 +73,29 @@ class EntryAdmin(admin.ModelAdmin):
     list_select_related = ("author", "team")
     raw_id_fields = ("author", "team")
     show_full_result_count = False
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(admin.ModelAdmin):
+    """The audit log: read-only for everyone, superusers included (nobody edits history)."""
+
+    list_display = ("created_at", "actor_label", "action", "target", "result", "short_detail")
+    list_filter = ("result", "action", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("actor_label", "action", "target")
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AuditRecord._meta.fields]
+    list_select_related = ("actor",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="detail")
+    def short_detail(self, obj):
+        return obj.detail[:80]

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import post_migrate
 
 
 class OpsAdminConfig(admin_apps.AdminConfig):
@@ -9,7 +10,18 @@ class OpsAdminConfig(admin_apps.AdminConfig):
     default_site = "ops.sites.OpsAdminSite"
 
 
+def _sync_roles(sender, using="default", **_kwargs) -> None:
+    # Runs after each app's post_migrate (permissions appear app by app) and after a test flush,
+    # so the groups always hold every listed permission that exists.
+    from ops.roles import roles_sync
+
+    roles_sync()
+
+
 class OpsConfig(AppConfig):
     default = True
     name = "ops"
     verbose_name = "Operations"
+
+    def ready(self) -> None:
+        post_migrate.connect(_sync_roles, dispatch_uid="ops.roles_sync")

@@ -1,11 +1,14 @@
 """``/health``: a JSON status per dependency, 503 when a required one fails.
 
-Required: database, cache, broker. Informational: how long ago beat and a worker were last seen.
+Required (``HEALTH_REQUIRED_CHECKS``, default database, cache, broker) decide the status code; the
+others (beat: its last heartbeat and last schedule tick; worker: its last heartbeat) inform.
+Maintenance mode does not make the app unhealthy: it is reported, and /health keeps answering.
 """
 
 import datetime as dt
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
@@ -50,11 +53,11 @@ def _broker():
         return {"transport": conn.transport.driver_type}
 
 
-def _last_seen(process_type: str):
+def _last_seen(process_type: str) -> dict:
     from ops.models import Heartbeat
 
     last = (
-        Heartbeat.objects.filter(process_type=process_type)
+        Heartbeat.objects.filter(process_type=process_type, stopped_at__isnull=True)
         .order_by("-last_seen")
         .values_list("last_seen", flat=True)
         .first()
@@ -69,12 +72,38 @@ def _last_seen(process_type: str):
     }
 
 
+def _beat() -> dict:
+    """Beat's heartbeat, and the last time it actually sent a schedule (django-celery-beat's last_run_at)."""
+    from django.db.models import Max
+    from django_celery_beat.models import PeriodicTask
+
+    check = _last_seen("beat")
+    last_tick = PeriodicTask.objects.aggregate(last=Max("last_run_at"))["last"]
+    check["last_tick"] = last_tick.isoformat() if last_tick else None
+    return check
+
+
+def _maintenance() -> dict:
+    from ops.services.maintenance import maintenance_state
+
+    state = maintenance_state()
+    return {"status": "on" if state["enabled"] else "off"}
+
+
+def _required() -> set[str]:
+    return set(getattr(settings, "HEALTH_REQUIRED_CHECKS", ("database", "cache", "broker")))
+
+
 @never_cache
 def health(request):
     checks = {"database": _timed(_database), "cache": _timed(_cache), "broker": _timed(_broker)}
-    healthy = all(check["status"] == "ok" for check in checks.values())
     if checks["database"]["status"] == "ok":
-        checks["beat"] = _last_seen("beat")
+        checks["beat"] = _beat()
         checks["worker"] = _last_seen("worker")
+        checks["maintenance"] = _maintenance()
+    required = _required()
+    for name, check in checks.items():
+        check["required"] = name in required
+    healthy = all(checks.get(name, {}).get("status") == "ok" for name in required)
     body = {"status": "ok" if healthy else "error", "checks": checks, "time": timezone.now().isoformat()}
     return JsonResponse(body, status=200 if healthy else 503)

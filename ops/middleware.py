@@ -67,3 +67,47 @@ class RequestStatsMiddleware:
             return self.get_response(request)
         finally:
             request_stats.finished((time.perf_counter() - started) * 1000)
+
+
+class MaintenanceMiddleware:
+    """While maintenance mode is on, end users get a 503 with ``Retry-After``; the portal and /health don't.
+
+    API and webhook paths answer JSON so their senders retry later; everything else gets a page.
+    If the flag cannot be read (database down) requests go through: /health reports the outage.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        if request.path.startswith(tuple(settings.MAINTENANCE_OPEN_PREFIXES)):
+            return self.get_response(request)
+        state = _maintenance_state_or_none()
+        if not state or not state.get("enabled"):
+            return self.get_response(request)
+        return _maintenance_response(request, state, json_prefixes=tuple(settings.MAINTENANCE_JSON_PREFIXES))
+
+
+def _maintenance_state_or_none():
+    from ops.services.maintenance import maintenance_state
+
+    try:
+        return maintenance_state()
+    except Exception:  # a broken flag must not take the site down with it
+        return None
+
+
+def _maintenance_response(request, state: dict, *, json_prefixes: tuple[str, ...]):
+    from django.http import JsonResponse
+    from django.template.response import SimpleTemplateResponse
+
+    message = state.get("message") or "iDoneThis is down for maintenance. We'll be right back."
+    if request.path.startswith(json_prefixes):
+        response = JsonResponse({"error": message, "maintenance": True}, status=503)
+    else:
+        response = SimpleTemplateResponse("ops/maintenance.html", {"message": message}, status=503).render()
+    response["Retry-After"] = str(state.get("retry_after") or 300)
+    response["Cache-Control"] = "no-store"
+    return response

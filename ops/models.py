@@ -47,3 +47,63 @@ class Heartbeat(models.Model):
         if age <= max(20 * interval, dt.timedelta(minutes=5)):
             return self.State.STALE
         return self.State.GONE
+
+
+class Operations(models.Model):
+    """Holds the portal's custom permissions (no table): who may see which page and press which button.
+
+    Superuser-only actions (restart, scale, terminate, maintenance) deliberately have no permission
+    here: they cannot be granted to a group by mistake. Roles are assembled in ``ops/roles.py``.
+    """
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_dashboard", "Can see the operations dashboard tiles"),
+            ("view_dynos", "Can see dynos and their heartbeats"),
+            ("change_formation", "Can edit the expected formation"),
+            ("view_database", "Can see database connections and queries"),
+            ("cancel_query", "Can cancel a running database query"),
+            ("view_task_details", "Can see task arguments, results and tracebacks"),
+            ("retry_task", "Can retry a task or run a schedule now"),
+        ]
+
+    def __str__(self) -> str:
+        return "operations"
+
+
+class AuditRecord(models.Model):
+    """One ops action: who did what to which target, with which (masked) parameters, and how it went."""
+
+    class Result(models.TextChoices):
+        OK = "ok", "OK"
+        FAILED = "failed", "Failed"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=254, help_text="who, as they were called when they acted")
+    action = models.CharField(max_length=100, db_index=True, help_text="dotted name, e.g. database.cancel")
+    target = models.CharField(max_length=300, blank=True)
+    parameters = models.JSONField(default=dict, blank=True, help_text="secrets masked before saving")
+    result = models.CharField(max_length=16, choices=Result.choices, default=Result.OK, db_index=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["action", "-created_at"], name="ops_audit_action_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.action} {self.target}".strip()
+
+
+class OpsSetting(models.Model):
+    """A small setting the portal edits at run time (expected formation, maintenance mode)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    value = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self) -> str:
+        return self.key

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "ops.middleware.RequestStatsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ops.middleware.MaintenanceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -205,6 +206,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- the operations portal ----------------------------------------------------------------------
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=15)
 WEB_THREADS = env.int("WEB_THREADS", default=90)
+DYNO_MEMORY_MB = env.int("DYNO_MEMORY_MB", default=512)  # standard-1X; warn when a process uses more
+OPS_LONG_QUERY_SECONDS = env.int("OPS_LONG_QUERY_SECONDS", default=30)
+OPS_CONNECTION_HEADROOM = env.int("OPS_CONNECTION_HEADROOM", default=5)  # one-off dynos, psql, the portal
+OPS_QUEUES = env.list("OPS_QUEUES", default=["celery"])
+# Optional: with both set the dynos page shows Heroku's view and offers restart/scale/maintenance.
+HEROKU_API_TOKEN = env.str("HEROKU_API_TOKEN", default="")
+HEROKU_APP_NAME = env.str("HEROKU_APP_NAME", default="")
+HEROKU_API_URL = env.str("HEROKU_API_URL", default="https://api.heroku.com")
+HEROKU_API_TIMEOUT_SECONDS = env.float("HEROKU_API_TIMEOUT_SECONDS", default=5.0)
+# Maintenance mode: end users get a 503 page, these prefixes a 503 JSON body; the admin and /health stay up.
+# /health answers 503 when one of these fails; the others (beat, worker, maintenance) only inform.
+HEALTH_REQUIRED_CHECKS = env.list("HEALTH_REQUIRED_CHECKS", default=["database", "cache", "broker"])
+MAINTENANCE_RETRY_AFTER_SECONDS = env.int("MAINTENANCE_RETRY_AFTER_SECONDS", default=300)
+MAINTENANCE_JSON_PREFIXES = env.list("MAINTENANCE_JSON_PREFIXES", default=["/api/", "/webhooks/", "/slack/"])
+MAINTENANCE_OPEN_PREFIXES = ["/admin/", "/health", f"/{STATIC_URL.strip('/')}/"]
 
 LOGGING = {
     "version": 1,

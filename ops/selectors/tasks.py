@@ -1,0 +1,44 @@
+"""Cheap figures about Celery for the dashboard (portal 2's task and queue pages grow from here)."""
+
+import datetime as dt
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django_celery_results.models import TaskResult
+
+from portal.celery import app as celery_app
+
+FAILED_COUNT_CAP = 1000  # never count more than this: the table may hold millions of rows
+
+
+def failed_task_count(*, since: dt.timedelta = dt.timedelta(hours=1)) -> int:
+    """Failures finished within ``since``: a range on the indexed ``date_done``, capped."""
+    recent = TaskResult.objects.filter(status="FAILURE", date_done__gte=timezone.now() - since)
+    return recent.order_by().values("pk")[:FAILED_COUNT_CAP].count()
+
+
+def queue_depths(queues: list[str] | None = None) -> dict[str, int]:
+    """Messages waiting per queue, asked of the broker directly (no worker needs to answer)."""
+    queues = queues or settings.OPS_QUEUES
+    with celery_app.connection_for_read() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+        channel = conn.default_channel
+        if conn.transport.driver_type == "redis":
+            return {queue: _redis_depth(channel, queue) for queue in queues}
+        if conn.transport.driver_type == "filesystem":
+            return {queue: _filesystem_depth(channel, queue) for queue in queues}
+        return {queue: channel.queue_declare(queue=queue, passive=True).message_count for queue in queues}
+
+
+def _redis_depth(channel, queue: str) -> int:
+    # kombu keeps priorities in sub-lists named "<queue>\x06\x16<priority>" beside the plain list.
+    with channel.client.pipeline() as pipe:
+        for priority in channel.priority_steps:
+            pipe.llen(channel._q_for_pri(queue, priority))
+        return sum(pipe.execute())
+
+
+def _filesystem_depth(channel, queue: str) -> int:
+    folder = Path(channel.data_folder_in)
+    return sum(1 for _ in folder.glob(f"*.{queue}.msg")) if folder.exists() else 0

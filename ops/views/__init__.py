@@ -1,0 +1,36 @@
+"""The portal's own pages, each listed once in ``PAGES`` with the permission that guards it.
+
+``OpsAdminSite.get_urls`` mounts every entry under ``/admin/ops/`` through ``admin_view`` (staff
+login) and ``ops_permission_required`` (403 without the permission). Portal 2 adds a page by adding
+a ``Page`` here (and, for an action, a service wrapped in ``audited``).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ops.roles import SUPERUSER
+from ops.views import actions, pages
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    view: Callable
+    name: str
+    permission: str
+    title: str = ""  # shown in the dashboard's list of pages when set
+
+
+PAGES = [
+    Page("dynos/", pages.dynos_page, "ops_dynos", "ops.view_dynos", "Dynos"),
+    Page("database/", pages.database_page, "ops_database", "ops.view_database", "Database"),
+    Page("maintenance/", pages.maintenance_page, "ops_maintenance", SUPERUSER, "Maintenance mode"),
+    Page("dynos/formation/", actions.formation_edit, "ops_formation", "ops.change_formation"),
+    Page("dynos/heroku/restart/", actions.heroku_restart_dyno, "ops_heroku_restart", SUPERUSER),
+    Page("dynos/heroku/restart-type/", actions.heroku_restart_type, "ops_heroku_restart_type", SUPERUSER),
+    Page("dynos/heroku/scale/", actions.heroku_scale_type, "ops_heroku_scale", SUPERUSER),
+    Page("dynos/heroku/maintenance/", actions.heroku_maintenance, "ops_heroku_maintenance", SUPERUSER),
+    Page("database/cancel/", actions.database_cancel, "ops_database_cancel", "ops.cancel_query"),
+    Page("database/terminate/", actions.database_terminate, "ops_database_terminate", SUPERUSER),
+    Page("maintenance/set/", actions.maintenance_toggle, "ops_maintenance_set", SUPERUSER),
+]
