@@ -93,8 +93,8 @@ def attempts(self, obj):
     if links["retry_of"]:
         lines.append(format_html("retry of {}", _result_link(links["retry_of"])))
     for new_id, record in links["retried_as"]:
-        lines.append(format_html("retried as {} by {} at {:%Y-%m-%d %H:%M:%S}", _result_link(new_id),
-                                 record.actor_label, record.created_at))
+        lines.append(format_html("retried as {} by {} at {}", _result_link(new_id), record.actor_label,
+                                 f"{record.created_at:%Y-%m-%d %H:%M:%S}"))
     if not lines:
         return "–"
     return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in lines)))

@@ -44,7 +44,8 @@ def next_run(task: PeriodicTask, *, now: dt.datetime | None = None) -> dt.dateti
         remaining = task.schedule.remaining_estimate(task.last_run_at or now)
     except Exception as error:  # a broken schedule row is shown, not fatal for the page
         return f"unknown ({type(error).__name__})"
-    return now + max(remaining, dt.timedelta(0))
+    when = now + max(remaining, dt.timedelta(0))
+    return (when + dt.timedelta(milliseconds=500)).replace(microsecond=0)  # the estimate is a few µs early
 
 
 @dataclass

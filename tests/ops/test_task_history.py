@@ -34,7 +34,12 @@ def task_result(*, status="SUCCESS", name="scheduled.ops_echo", args=None, kwarg
                 "date_started": now - dt.timedelta(seconds=2), "task_args": _stored(headers["argsrepr"]),
                 "task_kwargs": _stored(headers["kwargsrepr"]), "meta": json.dumps({"queue": queue, "retries": 0}),
                 "result": json.dumps({"ok": True}), "content_type": "application/json", "content_encoding": "utf-8"}
-    return TaskResult.objects.create(**{**defaults, **fields})
+    date_done = fields.pop("date_done", None)
+    row = TaskResult.objects.create(**{**defaults, **fields})
+    if date_done:  # date_done is auto_now: set it after the insert
+        TaskResult.objects.filter(pk=row.pk).update(date_done=date_done)
+        row.date_done = date_done
+    return row
 
 
 def test_it_publishes_complete_arguments_that_read_back_exactly():
