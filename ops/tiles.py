@@ -104,7 +104,8 @@ def workers(request) -> Tile:
     expected = formation_stored().get("worker", 0)
     status = GREEN if len(seen) >= expected and seen else AMBER if seen else RED
     busy = sum(w.busy_threads or 0 for w in seen)
-    return Tile("Workers seen", f"{len(seen)} / {expected}", status, f"{busy} tasks running now",
+    detail = f"{busy} task{'s' if busy != 1 else ''} running now"
+    return Tile("Workers seen", f"{len(seen)} / {expected}", status, detail,
                 _link(request, "admin:ops_dynos", "ops.view_dynos"))
 
 

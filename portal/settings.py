@@ -169,9 +169,11 @@ if not DEBUG:
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="") or EMBEDDED_BROKER_URL
 if CELERY_BROKER_URL == EMBEDDED_BROKER_URL:
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (EMBEDDED_BROKER_FOLDER / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # kombu's default is ./control in the working directory: keep exchange tables under var/ too.
+        "control_folder": str(EMBEDDED_BROKER_FOLDER / "control"),
         "data_folder_in": str(EMBEDDED_BROKER_FOLDER / "out"),
         "data_folder_out": str(EMBEDDED_BROKER_FOLDER / "out"),
         "processed_folder": str(EMBEDDED_BROKER_FOLDER / "processed"),

@@ -46,6 +46,9 @@ class DatabaseOverview:
 
 def _rows(sql: str, params=()) -> list[dict]:
     with connection.cursor() as cursor:
+        # pg_stat_activity is snapshotted once per transaction; inside one, ask for a fresh view.
+        if not connection.get_autocommit():
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(sql, params)
         names = [c.name for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -87,13 +90,13 @@ def slow_sessions(*, long_seconds: int | None = None) -> list[dict]:
     sessions = _rows(
         f"""SELECT pid, coalesce(application_name, '') AS application, usename AS user, datname AS database,
                    state, left(query, 1000) AS query,
-                   extract(epoch FROM now() - coalesce(xact_start, query_start))::int AS transaction_seconds,
-                   extract(epoch FROM now() - query_start)::int AS query_seconds,
-                   extract(epoch FROM now() - state_change)::int AS state_seconds,
+                   extract(epoch FROM clock_timestamp() - coalesce(xact_start, query_start))::int AS xact_seconds,
+                   extract(epoch FROM clock_timestamp() - query_start)::int AS query_seconds,
+                   extract(epoch FROM clock_timestamp() - state_change)::int AS state_seconds,
                    wait_event_type, wait_event
             FROM pg_stat_activity
             WHERE {CLIENT_BACKENDS} AND pid <> pg_backend_pid()
-              AND ((state = 'active' AND now() - query_start > make_interval(secs => %s))
+              AND ((state = 'active' AND clock_timestamp() - query_start > make_interval(secs => %s))
                    OR state LIKE 'idle in transaction%%')
             ORDER BY coalesce(xact_start, query_start)""",  # noqa: S608
         [long_seconds],

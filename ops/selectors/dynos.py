@@ -73,9 +73,10 @@ def dyno_overview() -> DynoOverview:
     observed = Counter(p.process_type for p in processes if p.state == Heartbeat.State.UP)
     overview = DynoOverview(processes, expected, source, dict(observed), heroku_dynos=heroku_dynos,
                             heroku_error=heroku_error)
-    overview.warnings = dyno_warnings(processes, expected, observed)
+    warnings = dyno_warnings(processes, expected, observed)
     if heroku_error:
-        overview.warnings.append(DynoWarning("amber", f"Heroku's view is unavailable: {heroku_error}"))
+        warnings.append(DynoWarning("amber", f"Heroku's view is unavailable: {heroku_error}"))
+    overview.warnings = sorted(warnings, key=lambda w: w.level != "red")  # red first, order kept within
     return overview
 
 

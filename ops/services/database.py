@@ -14,6 +14,8 @@ def _describe(pid: int) -> dict:
     if connection.vendor != "postgresql":
         raise BackendRefused("the embedded database has no sessions to cancel")
     with connection.cursor() as cursor:
+        if not connection.get_autocommit():
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # see the session as it is now
         cursor.execute(
             "SELECT pid = pg_backend_pid(), backend_type, coalesce(application_name, ''), coalesce(state, '')"
             " FROM pg_stat_activity WHERE pid = %s",

@@ -4,6 +4,7 @@ import threading
 import time
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from ops.models import OpsSetting
@@ -22,9 +23,14 @@ def maintenance_state(*, fresh: bool = False) -> dict:
     with _memo_lock:
         if not fresh and _memo["state"] is not None and now - _memo["at"] < CHECK_EVERY_SECONDS:
             return _memo["state"]
-    row = OpsSetting.objects.filter(key=MAINTENANCE_KEY).first()
     state = {"enabled": False, "message": "", "retry_after": settings.MAINTENANCE_RETRY_AFTER_SECONDS}
-    state.update(row.value if row else {})
+    try:
+        row = OpsSetting.objects.filter(key=MAINTENANCE_KEY).first()
+    except DatabaseError:
+        # Keep what we knew (or "off") for the interval: every request must not wait on a dead database.
+        state = _memo["state"] or {**state, "unknown": True}
+    else:
+        state.update(row.value if row else {})
     with _memo_lock:
         _memo.update(at=now, state=state)
     return state

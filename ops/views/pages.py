@@ -26,7 +26,9 @@ def dynos_page(request):
 
 
 def database_page(request):
-    overview = database_overview(expected=dyno_overview().expected)
+    # Budget what should run, or what runs when more is up than expected: both hold connections.
+    dynos = dyno_overview()
+    overview = database_overview(expected={kind: max(want, up) for kind, want, up in dynos.formation_rows})
     can = {
         "cancel": has_ops_permission(request.user, "ops.cancel_query"),
         "terminate": has_ops_permission(request.user, SUPERUSER),

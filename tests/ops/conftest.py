@@ -53,6 +53,15 @@ def client_for(user) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def _heartbeat_interval(settings):
+    """Judge rows as production does (15 s beats: up for 45 s) so a slow machine never turns one stale.
+
+    Real processes started by tests still beat every second (the environment says 1).
+    """
+    settings.HEARTBEAT_INTERVAL_SECONDS = 15
+
+
+@pytest.fixture(autouse=True)
 def _forget_maintenance():
     """Maintenance state is remembered per process for a moment; no test may see another's."""
     maintenance_forget()
@@ -77,3 +86,6 @@ def heartbeat(dyno: str, process_type: str, *, age_seconds: float = 0, **fields)
 def healthy_formation(db):
     """web, worker and beat all up, as the default expected formation (1 each) wants."""
     return [heartbeat("web.1", "web"), heartbeat("worker.1", "worker"), heartbeat("beat.1", "beat")]
+
+
+from tests.ops.fake_heroku import fake_heroku  # noqa: E402,F401  (fixture)
