@@ -1,6 +1,7 @@
 """Task history filters whose choices never scan the results table (no ``SELECT DISTINCT`` over millions)."""
 
 import datetime as dt
+import functools
 
 from celery import states
 from django.contrib import admin
@@ -32,10 +33,14 @@ class TaskNameFilter(_EqualsFilter):
     title, parameter_name, field = "task", "task_name", "task_name"
 
     def lookups(self, request, model_admin):
-        celery_app.loader.import_default_modules()
-        names = {n for n in celery_app.tasks if not n.startswith("celery.")}
-        names |= set(PeriodicTask.objects.values_list("task", flat=True))
+        names = set(_registered_task_names()) | set(PeriodicTask.objects.values_list("task", flat=True))
         return [(n, n) for n in sorted(names)]
+
+
+@functools.cache
+def _registered_task_names() -> tuple[str, ...]:
+    celery_app.loader.import_default_modules()  # once per process: the code does not change while it runs
+    return tuple(n for n in celery_app.tasks if not n.startswith("celery."))
 
 
 class PeriodicTaskFilter(_EqualsFilter):

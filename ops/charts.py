@@ -76,3 +76,19 @@ def line_chart(title: str, series: list[Series], *, hours: int = 24, unit: str =
 
 def _figure(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def dashboard_charts(request) -> list[SafeString]:
+    """The dashboard's 24-hour charts, for staff who may see tasks (queues, failures) and the database."""
+    from ops.roles import has_ops_permission
+
+    charts = []
+    if has_ops_permission(request.user, "django_celery_results.view_taskresult"):
+        charts += [line_chart("Queue depth, 24 h", sample_series("queue.depth")),
+                   line_chart("Tasks failed per minute, 24 h", sample_series("tasks.failed"))]
+    if has_ops_permission(request.user, "ops.view_dynos"):
+        charts += [line_chart("Web p95 latency per dyno, 24 h", sample_series("web.p95_ms"), unit=" ms"),
+                   line_chart("Memory per dyno, 24 h", sample_series("process.rss_mb"), unit=" MiB")]
+    if has_ops_permission(request.user, "ops.view_database"):
+        charts.append(line_chart("Database connections, 24 h", sample_series("db.connections")))
+    return charts
