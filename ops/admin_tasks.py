@@ -71,12 +71,12 @@ class BoundedPaginator(Paginator):
 
 
 def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else "–"
+    return timezone.localtime(value).strftime("%m-%d %H:%M:%S") if value else "–"
 
 
 class TaskResultAdmin(admin.ModelAdmin):
     list_display = ("short_id", "task_name", "state", "worker", "received", "started", "done", "duration",
-                    "retries", "periodic_task_name")
+                    "retries")
     list_display_links = ("short_id",)
     list_filter = (filters.StateFilter, filters.TaskNameFilter, filters.PeriodicTaskFilter, filters.WorkerFilter,
                    filters.DoneWithinFilter)

@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 from ops.models import Sample
 
 COLOURS = ["#2f6fb0", "#d0342c", "#2e9d4f", "#e2a400", "#7b4fb0", "#1b9aaa", "#8c564b", "#555555"]
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 170, 44, 10, 12, 22
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 170, 44, 22, 12, 22
 
 
 @dataclass

@@ -37,8 +37,10 @@ def task_result(*, status="SUCCESS", name="scheduled.ops_echo", args=None, kwarg
     date_done = fields.pop("date_done", None)
     row = TaskResult.objects.create(**{**defaults, **fields})
     if date_done:  # date_done is auto_now: set it after the insert
-        TaskResult.objects.filter(pk=row.pk).update(date_done=date_done)
-        row.date_done = date_done
+        times = {"date_done": date_done, "date_started": date_done - dt.timedelta(seconds=2),
+                 "date_created": date_done - dt.timedelta(seconds=2.5)}
+        TaskResult.objects.filter(pk=row.pk).update(**times)
+        row.__dict__.update(times)
     return row
 
 
