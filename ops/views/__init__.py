@@ -37,6 +37,7 @@ PAGES = [
     Page("celery/", celery_pages.celery_page, "ops_celery", "django_celery_results.view_taskresult",
          "Workers and queues"),
     Page("celery/purge/", celery_pages.queue_purge_view, "ops_queue_purge", SUPERUSER),
+    Page("celery/revoke/", celery_pages.task_revoke_view, "ops_task_revoke_by_id", "ops.retry_task"),
     Page("tasks/stats/", celery_pages.task_stats_page, "ops_task_stats", "django_celery_results.view_taskresult",
          "Tasks in the last 24 hours"),
 ]

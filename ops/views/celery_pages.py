@@ -26,6 +26,7 @@ def celery_page(request):
     return admin_render(request, "admin/ops/celery.html", {
         "title": "Workers and queues", "workers": workers, "inspect_error": inspect_error, "depths": depths,
         "broker_error": broker_error, "charts": charts, "can_purge": has_ops_permission(request.user, SUPERUSER),
+        "can_revoke": has_ops_permission(request.user, "ops.retry_task"),
     })
 
 
@@ -35,6 +36,23 @@ def task_stats_page(request):
     return admin_render(request, "admin/ops/task_stats.html", {
         "title": "Tasks in the last 24 hours", "stats": task_stats(), "charts": charts,
     })
+
+
+class TaskIdForm(forms.Form):
+    task_id = forms.RegexField(regex=r"^[\w.:@-]{1,255}$")
+
+
+def task_revoke_view(request):
+    from ops.services.tasks import task_revoke
+    from ops.views.confirm import confirm_then
+
+    def run(data):
+        task_revoke(actor=request.user, task_id=data["task_id"])
+        return f"Revoke sent for {data['task_id']}: workers discard it if it has not started."
+
+    params = request.POST or request.GET
+    return confirm_then(request, TaskIdForm(params), question=f"Revoke task {params.get('task_id')} before it starts?",
+                        back=reverse("admin:ops_celery"), run=run)
 
 
 class PurgeForm(forms.Form):

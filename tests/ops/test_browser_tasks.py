@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _log_in(page, user, path: str) -> None:
+    page.set_viewport_size({"width": 1440, "height": 900})  # the history table has nine columns
     page.goto(f"/admin/login/?next={path}")
     page.fill("input[name=username]", user.email)
     page.fill("input[name=password]", "portal-password-1")

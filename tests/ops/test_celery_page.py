@@ -78,3 +78,23 @@ def test_it_prunes_old_samples_and_results_in_small_batches(settings):
     assert task_results_prune(batch_size=2) == 1
     assert samples_prune(batch_size=2) == 5
     assert [r.pk for r in kept.__class__.objects.all()] == [kept.pk] and Sample.objects.count() == 1
+
+
+@pytest.mark.parametrize(("name", "method", "data", "expected"), [
+    ("admin:ops_celery", "get", None, (200, 200, 200, 403)),
+    ("admin:ops_task_stats", "get", None, (200, 200, 200, 403)),
+    ("admin:django_celery_beat_periodictask_changelist", "get", None, (200, 200, 200, 403)),
+    ("admin:ops_queue_purge", "get", {"queue": "celery"}, (403, 403, 200, 403)),
+    ("admin:ops_task_revoke_by_id", "post", {"task_id": "abc"}, (403, 200, 200, 403)),
+])
+def test_it_gives_each_role_exactly_the_task_pages_and_actions(sam, dev, root, stan, name, method, data, expected,
+                                                                settings):
+    settings.OPS_INSPECT_TIMEOUT_SECONDS = 0.2
+    for user, status in zip((sam, dev, root, stan), expected, strict=True):
+        response = getattr(client_for(user), method)(reverse(name), data or {})
+        assert response.status_code == status, f"{user.email} {method.upper()} {name}"
+
+
+def test_it_revokes_a_waiting_task_by_id_audited(dev):
+    client_for(dev).post(reverse("admin:ops_task_revoke_by_id"), {"task_id": "waiting-1", "confirmed": "yes"})
+    assert AuditRecord.objects.get(action="task.revoke", target="waiting-1").actor == dev
