@@ -68,11 +68,18 @@ def _link(request, name: str, permission: str) -> str:
     return reverse(name) if has_ops_permission(request.user, permission) else ""
 
 
-@tile(order=10)
-def dynos(request) -> Tile:
+def _dyno_overview(request):
+    """One look at the formation per dashboard view (it may ask Heroku), shared by the tiles."""
     from ops.selectors.dynos import dyno_overview
 
-    overview = dyno_overview()
+    if not hasattr(request, "_ops_dyno_overview"):
+        request._ops_dyno_overview = dyno_overview()
+    return request._ops_dyno_overview
+
+
+@tile(order=10)
+def dynos(request) -> Tile:
+    overview = _dyno_overview(request)
     reds = [w for w in overview.warnings if w.level == RED]
     status = RED if reds else AMBER if overview.warnings else GREEN
     detail = (overview.warnings[0].text if overview.warnings else "Formation as expected")
@@ -82,8 +89,8 @@ def dynos(request) -> Tile:
 
 @tile(order=20)
 def beat(request) -> Tile:
-    beats = [b for b in Heartbeat.objects.filter(process_type="beat") if b.state in (Heartbeat.State.UP,
-                                                                                         Heartbeat.State.STALE)]
+    live = (Heartbeat.State.UP, Heartbeat.State.STALE)
+    beats = [p for p in _dyno_overview(request).processes if p.process_type == "beat" and p.state in live]
     up = [b for b in beats if b.state == Heartbeat.State.UP]
     if len(beats) > 1:
         status, value, detail = RED, f"{len(beats)} beats", "More than one beat: schedules run twice"
@@ -98,10 +105,9 @@ def beat(request) -> Tile:
 
 @tile(order=30)
 def workers(request) -> Tile:
-    from ops.services.formation import formation_stored
-
-    seen = [w for w in Heartbeat.objects.filter(process_type="worker") if w.state == Heartbeat.State.UP]
-    expected = formation_stored().get("worker", 0)
+    overview = _dyno_overview(request)
+    seen = [p for p in overview.processes if p.process_type == "worker" and p.state == Heartbeat.State.UP]
+    expected = overview.expected.get("worker", 0)
     status = GREEN if len(seen) >= expected and seen else AMBER if seen else RED
     busy = sum(w.busy_threads or 0 for w in seen)
     detail = f"{busy} task{'s' if busy != 1 else ''} running now"

@@ -54,16 +54,21 @@ def _rows(sql: str, params=()) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _setting(name: str) -> int:
-    found = _rows("SELECT setting FROM pg_settings WHERE name = %s", [name])
-    return int(found[0]["setting"]) if found else 0
+RESERVED_SETTINGS = ("superuser_reserved_connections", "reserved_connections")  # the latter from PostgreSQL 16
+
+
+def _server_settings() -> dict[str, int]:
+    names = ("max_connections", *RESERVED_SETTINGS)
+    rows = _rows("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [list(names)])
+    found = {row["name"]: int(row["setting"]) for row in rows}
+    return {name: found.get(name, 0) for name in names}
 
 
 def connection_counts() -> tuple[int, int, int]:
     """(client connections now, max_connections, reserved) — cheap enough for the dashboard."""
     used = _rows(f"SELECT count(*) AS n FROM pg_stat_activity WHERE {CLIENT_BACKENDS}")[0]["n"]  # noqa: S608
-    reserved = _setting("superuser_reserved_connections") + _setting("reserved_connections")
-    return used, _setting("max_connections"), reserved
+    server = _server_settings()
+    return used, server["max_connections"], sum(server[name] for name in RESERVED_SETTINGS)
 
 
 def activity_by_application() -> tuple[list[dict], dict[str, int]]:
@@ -155,7 +160,8 @@ def database_overview(*, expected: dict[str, int]) -> DatabaseOverview:
         size = path.stat().st_size if path.exists() else None
         return DatabaseOverview(vendor="sqlite", version=f"SQLite {sqlite3.sqlite_version}", size_bytes=size,
                                 pools=pools)
-    used, max_connections, reserved = connection_counts()
+    server = _server_settings()
+    max_connections, reserved = server["max_connections"], sum(server[name] for name in RESERVED_SETTINGS)
     activity, totals = activity_by_application()
     info = _rows("SELECT current_setting('server_version') AS version, pg_database_size(current_database()) AS size,"
                  " pg_backend_pid() AS pid")[0]
@@ -165,8 +171,7 @@ def database_overview(*, expected: dict[str, int]) -> DatabaseOverview:
         size_bytes=info["size"],
         max_connections=max_connections,
         reserved=reserved,
-        reserved_detail=f"superuser_reserved_connections {_setting('superuser_reserved_connections')}, "
-        f"reserved_connections {_setting('reserved_connections')}",
+        reserved_detail=", ".join(f"{name} {server[name]}" for name in RESERVED_SETTINGS),
         activity=activity,
         totals=totals,
         sessions=slow_sessions(),

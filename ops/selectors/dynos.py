@@ -11,6 +11,7 @@ from ops.models import Heartbeat
 from ops.services.formation import formation_stored
 
 LIVE = (Heartbeat.State.UP, Heartbeat.State.STALE)
+HEROKU_HEALTHY_STATES = ("up", "starting")  # others: crashed, down, idle
 
 
 @dataclass
@@ -76,6 +77,9 @@ def dyno_overview() -> DynoOverview:
     warnings = dyno_warnings(processes, expected, observed)
     if heroku_error:
         warnings.append(DynoWarning("amber", f"Heroku's view is unavailable: {heroku_error}"))
+    for dyno in heroku_dynos or []:
+        if dyno.get("state") not in HEROKU_HEALTHY_STATES:
+            warnings.append(DynoWarning("red", f"Heroku reports {dyno.get('name')} as {dyno.get('state')}."))
     overview.warnings = sorted(warnings, key=lambda w: w.level != "red")  # red first, order kept within
     return overview
 

@@ -72,3 +72,10 @@ def test_it_falls_back_to_the_portals_formation_when_heroku_is_unreachable(root,
 def test_it_offers_no_heroku_buttons_without_a_connection(root):
     page = client_for(root).get(reverse("admin:ops_dynos")).content.decode()
     assert 'id="heroku"' not in page
+
+
+def test_it_warns_about_a_dyno_heroku_reports_as_crashed(fake_heroku):
+    fake_heroku.dynos[1]["state"] = "crashed"
+    overview = dyno_overview()
+    crashed = [w for w in overview.warnings if w.text == "Heroku reports web.2 as crashed."]
+    assert [w.level for w in crashed] == ["red"]
