@@ -56,7 +56,10 @@ def _day_of_samples(queue: str) -> None:
                  Sample(taken_at=at, metric="tasks.failed", key="scheduled.digest_send", value=step % 120 == 0),
                  Sample(taken_at=at, metric="tasks.succeeded", key="scheduled.digest_send", value=round(30 * wave)),
                  Sample(taken_at=at, metric="tasks.succeeded", key="scheduled.reminder_send",
-                        value=round(25 * (1 - wave)))]
+                        value=round(25 * (1 - wave))),
+                 Sample(taken_at=at, metric="web.p95_ms", key="web.1", value=60 + round(140 * wave)),
+                 Sample(taken_at=at, metric="process.rss_mb", key="web.1", value=170 + step / 60),
+                 Sample(taken_at=at, metric="process.rss_mb", key="worker.1", value=140)]
     Sample.objects.bulk_create(rows)
 
 
@@ -96,6 +99,7 @@ def test_it_shows_workers_queues_and_their_charts(page, settings):
     settings.OPS_QUEUES = ["celery", "emails"]
     root = _staff("root@idonethis.test", superuser=True)
     heartbeat("worker.1", "worker", stats={"hostname": "celery@worker.1", "active_tasks": [], "pool": {}})
+    heartbeat("web.1", "web", rss_bytes=180 * 2**20, stats={"requests_last_minute": 120, "p95_ms": 90, "pool": {}})
     heartbeat("worker.2", "worker", age_seconds=3600, stats={"hostname": "celery@worker.2", "pool": {}})
     _day_of_samples("emails")
     _history()
@@ -106,3 +110,6 @@ def test_it_shows_workers_queues_and_their_charts(page, settings):
     page.goto("/admin/ops/tasks/stats/")
     assert page.locator('tr[data-task="scheduled.digest_send"] [data-failures]').inner_text() == "1"
     screenshot(page, "ops-task-stats")
+    page.goto("/admin/")
+    assert page.locator("#ops-charts svg.ops-chart").count() >= 4
+    screenshot(page, "ops-dashboard-charts")
