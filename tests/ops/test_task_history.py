@@ -56,7 +56,7 @@ def test_it_refuses_to_retry_arguments_stored_as_a_truncated_repr():
 
 
 def test_it_lists_results_without_counting_the_whole_table(dev):
-    for status in ("SUCCESS", "FAILURE", "SUCCESS"):
+    for status in ["SUCCESS"] * 55 + ["FAILURE"]:
         task_result(status=status)
     client = client_for(dev)
     url = reverse("admin:django_celery_results_taskresult_changelist")
@@ -64,6 +64,7 @@ def test_it_lists_results_without_counting_the_whole_table(dev):
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url + query)
         assert response.status_code == 200
+        assert len(captured) <= 10, [q["sql"] for q in captured]  # the same for 3 rows or a full page
         counts = [q["sql"] for q in captured if "COUNT(" in q["sql"].upper() and "taskresult" in q["sql"]]
         assert all("LIMIT" in sql.upper() for sql in counts), counts
         assert not any("DISTINCT" in q["sql"].upper() and "taskresult" in q["sql"] for q in captured)
