@@ -1,6 +1,7 @@
 """Beat schedules: django-celery-beat's PeriodicTask admin, extended with next run, last result,
 beat's liveness, and audited run-now / pause / resume. Code-defined schedules are read-only here."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django_celery_results.models import TaskResult
 
 from ops.admin_task_views import sent_message, state_badge
 from ops.selectors.schedules import beat_status, is_from_code, next_run, schedule_in_words
+from ops.services.audit import audited
 from ops.services.schedules import schedule_run_now, schedules_set_enabled
 
 
@@ -38,6 +40,29 @@ class PeriodicTaskAdmin(StockPeriodicTaskAdmin):
             # Defined in scheduled/schedules.py and rewritten on every release: only `enabled` is ours.
             return [f.name for f in obj._meta.fields if f.name != "enabled"] + ["crontab_translation"]
         return super().get_readonly_fields(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not is_from_code(obj):
+            return fieldsets
+        return [(title, {**options, "fields": [f for f in options["fields"] if f != "regtask"]})
+                for title, options in fieldsets]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and is_from_code(obj):
+            # The stock form insists on a task name it may not edit here; only `enabled` is a field.
+            kwargs["form"] = forms.ModelForm
+            kwargs["fields"] = ["enabled"]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # Edits go to the audit log like the actions do (the admin's own LogEntry lacks parameters).
+        action = "schedule.create" if not change else (
+            ("schedule.resume" if obj.enabled else "schedule.pause") if form.changed_data == ["enabled"]
+            else "schedule.edit")
+        with audited(actor=request.user, action=action, target=obj.name,
+                     parameters={"changed": form.changed_data}):
+            super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and is_from_code(obj):

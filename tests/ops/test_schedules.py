@@ -91,3 +91,14 @@ def test_it_keeps_code_defined_schedules_read_only_except_enabled(dev):
     page = client_for(dev).get(reverse("admin:django_celery_beat_periodictask_change", args=[sweep.pk]))
     html = page.content.decode()
     assert 'name="enabled"' in html and 'name="name"' not in html and 'name="task"' not in html
+
+
+def test_it_saves_a_pause_from_the_change_form_of_a_code_defined_schedule(dev):
+    schedules_sync()
+    sweep = PeriodicTask.objects.get(name="heartbeat-sweep")
+    url = reverse("admin:django_celery_beat_periodictask_change", args=[sweep.pk])
+    response = client_for(dev).post(url, {"enabled": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    sweep.refresh_from_db()
+    assert sweep.enabled is False and sweep.task == "scheduled.heartbeat_sweep"
+    assert AuditRecord.objects.get(action="schedule.pause", target="heartbeat-sweep").actor == dev
