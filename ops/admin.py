@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from core.models import Entry, Membership, Team, User
+from ops.admin_audit import AuditedModelAdmin
 from ops.models import AuditRecord, Heartbeat
 
 
@@ -38,7 +39,7 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     ordering = ("email",)
     list_display = ("email", "full_name", "time_zone", "is_staff", "date_joined")
     search_fields = ("email", "full_name")
@@ -58,7 +59,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedModelAdmin, admin.ModelAdmin):
     list_display = ("name", "hash_id", "organization", "is_personal", "created_at")
     search_fields = ("name", "hash_id", "slug")
     list_select_related = ("organization",)
@@ -66,7 +67,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(AuditedModelAdmin, admin.ModelAdmin):
     list_display = ("hash_id", "kind", "author", "team", "occurred_on", "created_at")
     list_filter = ("kind",)
     search_fields = ("hash_id", "author__email")

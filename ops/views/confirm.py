@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
+from ops.services.audit import mask_text
+
 
 def admin_render(request, template: str, context: dict) -> TemplateResponse:
     return TemplateResponse(request, template, {**admin.site.each_context(request), **context})
@@ -26,5 +28,5 @@ def confirm_then(request, form, *, question: str, back: str, run: Callable[[dict
     try:
         messages.success(request, run(form.cleaned_data))
     except Exception as error:  # the audit log has it too; the operator needs to see it now
-        messages.error(request, f"Failed: {error}")
+        messages.error(request, mask_text(f"Failed: {error}"))
     return redirect(back)

@@ -50,3 +50,17 @@ def test_it_shows_the_audit_log_read_only_with_filters(root, sam):
     assert client.post(reverse("admin:ops_auditrecord_change", args=[row.pk]), {"action": "x"}).status_code == 403
     assert client.post(reverse("admin:ops_auditrecord_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
     assert AuditRecord.objects.count() == 2
+
+
+def test_it_audits_edits_made_through_admin_forms_without_their_values(root, bob, team):
+    client = client_for(root)
+    url = reverse("admin:auth_user_password_change", args=[bob.pk])
+    response = client.post(url, {"password1": "a-new-secret-pass-77", "password2": "a-new-secret-pass-77",
+                                 "usable_password": "true"})
+    assert response.status_code == 302
+    record = AuditRecord.objects.get(action="core.user.change")
+    assert (record.actor, record.target) == (root, f"user {bob.pk}: Bob Baker")
+    assert "a-new-secret-pass-77" not in str(record.parameters)
+    client.post(reverse("admin:core_team_delete", args=[team.pk]), {"post": "yes"})
+    deleted = AuditRecord.objects.get(action="core.team.delete")
+    assert deleted.target == f"team {team.pk}: Rocket" and deleted.parameters == {"objects": [deleted.target]}

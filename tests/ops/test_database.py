@@ -118,3 +118,13 @@ def test_it_refuses_to_signal_the_portals_own_connection_and_audits_the_refusal(
     assert "the portal&#x27;s own connection" in response.content.decode()
     record = AuditRecord.objects.get(action="database.cancel")
     assert record.result == "failed" and "own connection" in record.detail
+
+
+@requires_postgres
+def test_a_cancel_leaves_an_idle_in_transaction_session_so_only_terminate_is_offered(dev, idle_in_transaction):
+    pid = idle_in_transaction.info.backend_pid
+    assert database_backend_cancel(actor=dev, pid=pid) is True  # PostgreSQL accepts the signal…
+    assert _session(pid)["state"] == "idle in transaction"  # …and ignores it: no query is running
+    assert idle_in_transaction.execute("SELECT 2").fetchone() == (2,)
+    page = client_for(dev).get(reverse("admin:ops_database")).content.decode()
+    assert f'data-cancel="{pid}"' not in page

@@ -1,11 +1,12 @@
 """Maintenance mode: end users get a friendly 503, APIs a 503 JSON; the portal and /health keep working."""
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
 from ops.models import AuditRecord
-from ops.services.maintenance import maintenance_set
+from ops.services.maintenance import maintenance_forget, maintenance_set, maintenance_state
 from tests.ops.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +52,19 @@ def test_it_keeps_the_portal_and_health_working_during_maintenance(root):
     assert health.json()["checks"]["maintenance"]["status"] == "on"
     page = client_for(root).get(reverse("admin:ops_maintenance")).content.decode()
     assert 'data-maintenance="on"' in page
+
+
+def _database_down(execute, sql, params, many, context):
+    raise OperationalError("the database is down")
+
+
+def test_it_keeps_the_last_known_state_when_the_database_cannot_be_asked(root, settings):
+    from django.db import connection
+
+    maintenance_set(actor=root, enabled=True)
+    maintenance_state(fresh=True)
+    with connection.execute_wrapper(_database_down):
+        assert maintenance_state(fresh=True)["enabled"] is True
+        maintenance_forget()
+        assert maintenance_state(fresh=True) == {"enabled": False, "message": "", "unknown": True,
+                                                 "retry_after": settings.MAINTENANCE_RETRY_AFTER_SECONDS}
