@@ -10,13 +10,14 @@ from django.utils.html import format_html
 from django_celery_beat.admin import PeriodicTaskAdmin as StockPeriodicTaskAdmin
 from django_celery_results.models import TaskResult
 
+from ops.admin_audit import AuditedModelAdmin
 from ops.admin_task_views import sent_message, state_badge
 from ops.selectors.schedules import beat_status, is_from_code, next_run, schedule_in_words
-from ops.services.audit import audited
 from ops.services.schedules import schedule_run_now, schedules_set_enabled
 
 
-class PeriodicTaskAdmin(StockPeriodicTaskAdmin):
+class PeriodicTaskAdmin(AuditedModelAdmin, StockPeriodicTaskAdmin):
+    # Form edits (add, change, delete) reach the audit log through portal 1's mixin; actions through services.
     list_display = ("name", "task", "schedule_words", "next_run_at", "last_run_at", "last_result", "enabled",
                     "origin")
     list_filter = ("enabled", "one_off")
@@ -54,15 +55,6 @@ class PeriodicTaskAdmin(StockPeriodicTaskAdmin):
             kwargs["form"] = forms.ModelForm
             kwargs["fields"] = ["enabled"]
         return super().get_form(request, obj, change, **kwargs)
-
-    def save_model(self, request, obj, form, change):
-        # Edits go to the audit log like the actions do (the admin's own LogEntry lacks parameters).
-        action = "schedule.create" if not change else (
-            ("schedule.resume" if obj.enabled else "schedule.pause") if form.changed_data == ["enabled"]
-            else "schedule.edit")
-        with audited(actor=request.user, action=action, target=obj.name,
-                     parameters={"changed": form.changed_data}):
-            super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and is_from_code(obj):
