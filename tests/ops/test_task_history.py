@@ -14,6 +14,7 @@ from django_celery_results.models import TaskResult
 from ops.models import AuditRecord
 from ops.selectors.tasks import queue_depths
 from ops.task_arguments import InexactArguments, store_exact_arguments, stored_arguments
+from tests.conftest import requires_postgres
 from tests.ops.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +117,14 @@ def _purge(queue: str) -> None:
 
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(queue)
+
+
+@requires_postgres
+def test_it_estimates_a_big_filtered_count_from_the_planner_instead_of_counting(dev):
+    TaskResult.objects.bulk_create([TaskResult(task_id=str(uuid.uuid4()), task_name="scheduled.ops_echo",
+                                               status="FAILURE") for _ in range(1200)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE django_celery_results_taskresult")
+    page = client_for(dev).get(reverse("admin:django_celery_results_taskresult_changelist"), {"status": "FAILURE"})
+    assert "task results (planner&#x27;s estimate)" in page.content.decode() or \
+        "task results (planner's estimate)" in page.content.decode()
