@@ -1,5 +1,7 @@
 """Ops actions on Celery tasks and queues: retry with the same arguments, revoke, purge. All audited."""
 
+import json
+
 from django_celery_results.models import TaskResult
 
 from ops.services.audit import audited
@@ -55,8 +57,6 @@ def retry_links(task_id: str) -> dict:
 
 
 def _queue_of(task_result: TaskResult) -> str | None:
-    import json
-
     try:
         meta = json.loads(task_result.meta or "{}")
     except ValueError:
