@@ -103,3 +103,22 @@ class AuditRecordAdmin(admin.ModelAdmin):
 
 
 import ops.admin_loop  # noqa: E402,F401  (the daily loop's pages, kept apart to merge cleanly)
+
+
+# --- portal 2: task history and beat schedules replace the stock admins of their packages --------
+def _replace_stock_admins() -> None:
+    import django_celery_beat.admin  # noqa: F401  (registers the stock admins first, so they can be replaced)
+    import django_celery_results.admin  # noqa: F401
+    from django_celery_beat.models import PeriodicTask
+    from django_celery_results.models import TaskResult
+
+    from ops.admin_beat import PeriodicTaskAdmin
+    from ops.admin_tasks import TaskResultAdmin
+
+    for model, model_admin in ((TaskResult, TaskResultAdmin), (PeriodicTask, PeriodicTaskAdmin)):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+        admin.site.register(model, model_admin)
+
+
+_replace_stock_admins()
