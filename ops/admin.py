@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from core.models import Entry, Membership, Team, User
 from ops.admin_audit import AuditedModelAdmin
+from ops.admin_readonly import ReadOnlyAdmin
 from ops.models import AuditRecord, Heartbeat
 
 
@@ -77,7 +78,7 @@ class EntryAdmin(AuditedModelAdmin, admin.ModelAdmin):
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
+class AuditRecordAdmin(ReadOnlyAdmin):
     """The audit log: read-only for everyone, superusers included (nobody edits history)."""
 
     list_display = ("created_at", "actor_label", "action", "target", "result", "short_detail")
@@ -86,16 +87,6 @@ class AuditRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditRecord._meta.fields]
     list_select_related = ("actor",)
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="detail")
     def short_detail(self, obj):
