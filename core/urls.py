@@ -35,6 +35,7 @@ urlpatterns = [
         name="invitation_resend",
     ),
     path("t/<str:team_hash>/settings/", member_views.team_settings_view, name="team_settings"),
+    path("t/<str:team_hash>/organization/<str:user_hash>/role/", member_views.org_role_view, name="org_role"),
     path("e/<str:entry_hash>/", entry_views.entry_view, name="entry"),
     path("e/<str:entry_hash>/edit/", entry_views.entry_edit_view, name="entry_edit"),
     path("e/<str:entry_hash>/delete/", entry_views.entry_delete_view, name="entry_delete"),

@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from core.models import Entry, Membership, Team, User
 from ops.admin_audit import AuditedModelAdmin
+from ops.admin_readonly import ReadOnlyAdmin
 from ops.models import AuditRecord, Heartbeat
 
 
@@ -77,7 +78,7 @@ class EntryAdmin(AuditedModelAdmin, admin.ModelAdmin):
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
+class AuditRecordAdmin(ReadOnlyAdmin):
     """The audit log: read-only for everyone, superusers included (nobody edits history)."""
 
     list_display = ("created_at", "actor_label", "action", "target", "result", "short_detail")
@@ -86,16 +87,6 @@ class AuditRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditRecord._meta.fields]
     list_select_related = ("actor",)
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="detail")
     def short_detail(self, obj):
@@ -103,3 +94,22 @@ class AuditRecordAdmin(admin.ModelAdmin):
 
 
 import ops.admin_loop  # noqa: E402,F401  (the daily loop's pages, kept apart to merge cleanly)
+
+
+# --- portal 2: task history and beat schedules replace the stock admins of their packages --------
+def _replace_stock_admins() -> None:
+    import django_celery_beat.admin  # noqa: F401  (registers the stock admins first, so they can be replaced)
+    import django_celery_results.admin  # noqa: F401
+    from django_celery_beat.models import PeriodicTask
+    from django_celery_results.models import TaskResult
+
+    from ops.admin_beat import PeriodicTaskAdmin
+    from ops.admin_tasks import TaskResultAdmin
+
+    for model, model_admin in ((TaskResult, TaskResultAdmin), (PeriodicTask, PeriodicTaskAdmin)):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+        admin.site.register(model, model_admin)
+
+
+_replace_stock_admins()

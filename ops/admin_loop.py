@@ -3,27 +3,15 @@
 from django.contrib import admin
 
 from core.models import Delivery, InboundMessage
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False  # big tables: never count them whole
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from ops.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ("local_date", "kind", "status", "to_email", "subject", "attempts", "claimed_at", "sent_at")
-    list_filter = ("status", "kind")
     search_fields = ("to_email", "provider_message_id")
-    date_hierarchy = "local_date"
+    # A row per email sent: a date filter without date_hierarchy's aggregates over the whole table.
+    list_filter = ("status", "kind", ("local_date", admin.DateFieldListFilter))
     raw_id_fields = ("membership",)
     readonly_fields = [f.name for f in Delivery._meta.fields]
 

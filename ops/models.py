@@ -107,3 +107,22 @@ class OpsSetting(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Sample(models.Model):
+    """One figure measured by the sampler once a minute, kept for ``OPS_SAMPLE_RETENTION_DAYS``.
+
+    ``metric`` names what was measured (``queue.depth``, ``tasks.failed``, ``web.p95_ms`` …) and
+    ``key`` which one (a queue, a task name, a dyno); the charts read one metric over 24 hours.
+    """
+
+    taken_at = models.DateTimeField(db_index=True)
+    metric = models.CharField(max_length=64)
+    key = models.CharField(max_length=200, blank=True)
+    value = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["metric", "taken_at"], name="ops_sample_metric_time")]
+
+    def __str__(self) -> str:
+        return f"{self.metric}[{self.key}]={self.value} @ {self.taken_at:%H:%M}"

@@ -32,5 +32,8 @@ class OpsAdminSite(admin.AdminSite):
         from ops.views import PAGES
 
         pages = [p for p in PAGES if p.title and has_ops_permission(request.user, p.permission)]
-        context = {"tiles": tiles_for(request), "ops_pages": pages, **(extra_context or {})}
+        from ops.charts import dashboard_charts
+
+        context = {"tiles": tiles_for(request), "ops_pages": pages, "charts": dashboard_charts(request),
+                   **(extra_context or {})}
         return super().index(request, extra_context=context)

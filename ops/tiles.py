@@ -126,7 +126,8 @@ def queue_depth(request) -> Tile:
     total = sum(depths.values())
     status = GREEN if total < QUEUE_AMBER else AMBER if total < QUEUE_RED else RED
     detail = ", ".join(f"{q}: {n}" for q, n in depths.items())
-    return Tile("Queue depth", str(total), status, detail)
+    return Tile("Queue depth", str(total), status, detail,
+                _link(request, "admin:ops_celery", "django_celery_results.view_taskresult"))
 
 
 @tile(order=50)

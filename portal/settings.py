@@ -270,3 +270,9 @@ if DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=True):
         INSTALLED_APPS.append("debug_toolbar")
         MIDDLEWARE.insert(1, "debug_toolbar.middleware.DebugToolbarMiddleware")
         INTERNAL_IPS = ["127.0.0.1"]
+
+# --- the operations portal, part 2: task history, samples, workers ------------------------------
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
+OPS_SAMPLE_RETENTION_DAYS = env.int("OPS_SAMPLE_RETENTION_DAYS", default=7)
+OPS_INSPECT_TIMEOUT_SECONDS = env.float("OPS_INSPECT_TIMEOUT_SECONDS", default=1.0)
+OPS_INSPECT_CACHE_SECONDS = env.int("OPS_INSPECT_CACHE_SECONDS", default=10)

@@ -31,4 +31,14 @@ SCHEDULES = {
         "task": "scheduled.inbound_prune",
         "crontab": {"minute": "17", "hour": "3", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     },
+    # Every minute: the ops portal's sampler (queue depths, connections, task counts) for 24-hour charts.
+    "ops-sample": {
+        "task": "scheduled.ops_sample",
+        "every_seconds": 60,
+    },
+    # Every hour at :17: delete samples and task results past their retention, in small batches.
+    "ops-prune": {
+        "task": "scheduled.ops_prune",
+        "crontab": {"minute": "17", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    },
 }

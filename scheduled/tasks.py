@@ -32,6 +32,8 @@ def deliveries_tick() -> dict:
 
 @shared_task(
     name="scheduled.send_delivery",
+    # One per email: the Delivery row is its durable record, so no task result is stored for it.
+    ignore_result=True,
     autoretry_for=(Exception,),
     retry_backoff=30,
     retry_backoff_max=600,

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 
 from core.emails.common import absolute, build_message, links_for, month_day
 from core.models import Entry, Membership, Team
-from core.selectors.reactions import entry_reaction_counts
+from core.selectors.entries import entry_reaction_counts
 from core.services.schedules import effective_days
 
 MAX_WINDOW_DAYS = 7

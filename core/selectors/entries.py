@@ -144,3 +144,12 @@ def notifications_for(*, user, limit: int = 50):
 
 def unread_notification_count(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def entry_reaction_counts(*, entry_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{entry id: (likes, comments)} for the entries that have any, in two aggregate queries (the digest uses it)."""
+    likes = dict(Like.objects.filter(entry_id__in=entry_ids).values_list("entry_id").annotate(n=Count("id")).order_by())
+    comments = dict(
+        Comment.objects.filter(entry_id__in=entry_ids).values_list("entry_id").annotate(n=Count("id")).order_by()
+    )
+    return {pk: (likes.get(pk, 0), comments.get(pk, 0)) for pk in set(likes) | set(comments)}

@@ -54,3 +54,15 @@ def org_membership_for(*, user, team: Team) -> OrganizationMembership | None:
 
 def invitation_state(invitation: Invitation) -> str:
     return invitation.state(timezone.now())
+
+
+ORG_MEMBERS_SHOWN = 500
+
+
+def org_members(*, organization):
+    """The organization's people and roles, owners first (capped: a page, not an export)."""
+    return (
+        OrganizationMembership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("role", "user__full_name", "user__email")[:ORG_MEMBERS_SHOWN]
+    )

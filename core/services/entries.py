@@ -145,6 +145,8 @@ def goal_complete(*, goal: Entry, actor, on: dt.date | None = None) -> Entry:
     if goal.completed_on:
         return goal.completions.order_by("-created_at").first() or goal
     day = on or today_for(actor)
+    if day < goal.occurred_on:
+        raise ValueError("A goal is done on or after the day it was set.")
     done = entry_create(author=actor, team=goal.team, text=goal.text, occurred_on=day, kind=Entry.Kind.DONE, goal=goal)
     goal.completed_on = day
     goal.save(update_fields=["completed_on", "updated_at"])

@@ -12,8 +12,9 @@ def notification_create(*, recipient, kind: str, actor, entry, comment=None) -> 
     return Notification.objects.create(recipient=recipient, kind=kind, actor=actor, entry=entry, comment=comment)
 
 
-def notifications_mark_read(*, user, notification_ids: list[int] | None = None) -> int:
+def notifications_mark_read(*, user, entry=None) -> int:
+    """Mark ``user``'s unread notifications read: all of them, or those about one entry (once they have seen it)."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    if notification_ids is not None:
-        unread = unread.filter(pk__in=notification_ids)
+    if entry is not None:
+        unread = unread.filter(entry=entry)
     return unread.update(read_at=timezone.now())

@@ -74,11 +74,8 @@ def like_toggle(*, user, entry: Entry | None = None, comment: Comment | None = N
     except IntegrityError:
         return True  # the other click won; the like exists either way
     owner = entry.author if entry is not None else comment.author
-    notification_create(
-        recipient=owner,
-        kind=Notification.Kind.LIKE,
-        actor=user,
-        entry=entry if entry is not None else comment.entry,
-        comment=comment,
-    )
+    about = {"entry": entry if entry is not None else comment.entry, "comment": comment}
+    # Unlike-and-like-again should not ping the author twice.
+    if not Notification.objects.filter(recipient=owner, kind=Notification.Kind.LIKE, actor=user, **about).exists():
+        notification_create(recipient=owner, kind=Notification.Kind.LIKE, actor=user, **about)
     return True

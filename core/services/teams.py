@@ -161,3 +161,22 @@ def domain_auto_join(*, user, email: str) -> list[Organization]:
         for team in organization.teams.filter(visibility=Team.Visibility.VISIBLE, is_personal=False):
             membership_add(team=team, user=user)
     return organizations
+
+
+@transaction.atomic
+def org_role_set(*, org_membership: OrganizationMembership, actor, role: str) -> OrganizationMembership:
+    """Owners set any role; admins manage members and admins but not owners. An organization keeps an owner."""
+    actor_role = org_role(organization=org_membership.organization, user=actor)
+    if actor_role not in (OrgRole.OWNER, OrgRole.ADMIN):
+        raise PermissionDenied("Only organization admins do that.")
+    if actor_role != OrgRole.OWNER and OrgRole.OWNER in (role, org_membership.role):
+        raise PermissionDenied("Only owners make or unmake owners.")
+    if org_membership.role == OrgRole.OWNER and role != OrgRole.OWNER:
+        owners = OrganizationMembership.objects.select_for_update().filter(
+            organization=org_membership.organization, role=OrgRole.OWNER
+        )
+        if [m.pk for m in owners] == [org_membership.pk]:
+            raise ValueError("An organization keeps at least one owner.")
+    org_membership.role = role
+    org_membership.save(update_fields=["role"])
+    return org_membership

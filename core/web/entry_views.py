@@ -1,40 +1,40 @@
 """One entry and what people do to it: edit, delete, mark done / undo, archive, like, comment."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.selectors.entries import comment_for_member, entry_for_member, entry_thread
 from core.services.entries import entry_archive, entry_delete, entry_update, goal_complete, goal_reopen
+from core.services.notifications import notifications_mark_read
 from core.services.social import comment_create, comment_delete, comment_update, like_toggle
 from core.services.teams import can_admin_team
+from core.web.common import run_service, safe_next
 from core.web.forms import CommentForm, EntryEditForm
 
 
 def _back(request, default: str):
     """Back where the form was (the day, the person page…), when that is one of our own pages."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect(default)
+    return redirect(safe_next(request) or default)
 
 
-def _run(request, action) -> bool:
+def _date_or_none(value: str | None):
     try:
-        action()
-    except (ValueError, PermissionDenied) as error:
-        messages.error(request, str(error) or "You cannot do that.")
-        return False
-    return True
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 @login_required
 def entry_view(request, entry_hash):
     entry = entry_for_member(entry_hash=entry_hash, user=request.user)
+    # Seeing the entry is reading what was said about it: its notifications stop counting as unread.
+    notifications_mark_read(user=request.user, entry=entry)
     return render(request, "core/entry.html", _thread_context(request, entry, CommentForm()))
 
 
@@ -70,7 +70,7 @@ def entry_edit_view(request, entry_hash):
 def entry_delete_view(request, entry_hash):
     entry = entry_for_member(entry_hash=entry_hash, user=request.user)
     day_url = f"{reverse('team_day', args=[entry.team.hash_id])}?date={entry.occurred_on.isoformat()}"
-    if _run(request, lambda: entry_delete(entry=entry, actor=request.user)):
+    if run_service(request, lambda: entry_delete(entry=entry, actor=request.user)):
         messages.success(request, "Entry deleted.")
         return redirect(day_url)
     return _back(request, day_url)
@@ -80,7 +80,9 @@ def entry_delete_view(request, entry_hash):
 @require_POST
 def goal_done_view(request, entry_hash):
     goal = entry_for_member(entry_hash=entry_hash, user=request.user)
-    _run(request, lambda: goal_complete(goal=goal, actor=request.user))
+    # Marked from a past day's page, the done belongs to that day; otherwise to the author's today.
+    on = _date_or_none(request.POST.get("on"))
+    run_service(request, lambda: goal_complete(goal=goal, actor=request.user, on=on))
     return _back(request, reverse("entry", args=[goal.hash_id]))
 
 
@@ -88,7 +90,7 @@ def goal_done_view(request, entry_hash):
 @require_POST
 def goal_reopen_view(request, entry_hash):
     goal = entry_for_member(entry_hash=entry_hash, user=request.user)
-    _run(request, lambda: goal_reopen(goal=goal, actor=request.user))
+    run_service(request, lambda: goal_reopen(goal=goal, actor=request.user))
     return _back(request, reverse("entry", args=[goal.hash_id]))
 
 
@@ -97,7 +99,7 @@ def goal_reopen_view(request, entry_hash):
 def entry_archive_view(request, entry_hash):
     entry = entry_for_member(entry_hash=entry_hash, user=request.user)
     archived = request.POST.get("archived", "1") == "1"
-    _run(request, lambda: entry_archive(entry=entry, actor=request.user, archived=archived))
+    run_service(request, lambda: entry_archive(entry=entry, actor=request.user, archived=archived))
     return _back(request, reverse("entry", args=[entry.hash_id]))
 
 
@@ -114,7 +116,9 @@ def entry_like_view(request, entry_hash):
 def comment_create_view(request, entry_hash):
     entry = entry_for_member(entry_hash=entry_hash, user=request.user)
     form = CommentForm(request.POST)
-    if form.is_valid() and _run(request, lambda: comment_create(entry=entry, author=request.user, **form.cleaned_data)):
+    if form.is_valid() and run_service(
+        request, lambda: comment_create(entry=entry, author=request.user, **form.cleaned_data)
+    ):
         return redirect(reverse("entry", args=[entry.hash_id]) + "#comments")
     return render(request, "core/entry.html", _thread_context(request, entry, form), status=400)
 
@@ -140,7 +144,7 @@ def comment_edit_view(request, comment_hash):
 @require_POST
 def comment_delete_view(request, comment_hash):
     comment = comment_for_member(comment_hash=comment_hash, user=request.user)
-    _run(request, lambda: comment_delete(comment=comment, actor=request.user))
+    run_service(request, lambda: comment_delete(comment=comment, actor=request.user))
     return redirect(reverse("entry", args=[comment.entry.hash_id]) + "#comments")
 
 

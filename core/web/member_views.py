@@ -2,14 +2,27 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.models import Invitation, Membership, Team
-from core.selectors.teams import membership_for, org_membership_for, pending_invitations, team_members
+from core.models import Invitation, Membership, OrganizationMembership, Team
+from core.selectors.teams import (
+    membership_for,
+    org_members,
+    org_membership_for,
+    pending_invitations,
+    team_members,
+)
 from core.services.invitations import invitation_create, invitation_resend
-from core.services.teams import can_admin_team, membership_remove, membership_role_set, organization_update, team_update
+from core.services.teams import (
+    can_admin_team,
+    membership_remove,
+    membership_role_set,
+    org_role_set,
+    organization_update,
+    team_update,
+)
+from core.web.common import run_service
 from core.web.forms import InviteForm, OrganizationForm, RoleForm, TeamSettingsForm
 
 
@@ -53,7 +66,9 @@ def member_role_view(request, team_hash, user_hash):
     if not form.is_valid():
         messages.error(request, "Choose a role.")
         return redirect("team_members", team_hash=team.hash_id)
-    _run(request, lambda: membership_role_set(membership=target, actor=request.user, role=form.cleaned_data["role"]))
+    run_service(
+        request, lambda: membership_role_set(membership=target, actor=request.user, role=form.cleaned_data["role"])
+    )
     return redirect("team_members", team_hash=team.hash_id)
 
 
@@ -62,7 +77,10 @@ def member_role_view(request, team_hash, user_hash):
 def member_remove_view(request, team_hash, user_hash):
     team = membership_for(user=request.user, team_hash=team_hash).team
     target = get_object_or_404(Membership.objects.select_related("team"), team=team, user__hash_id=user_hash)
-    if _run(request, lambda: membership_remove(membership=target, actor=request.user)) and target.user == request.user:
+    if (
+        run_service(request, lambda: membership_remove(membership=target, actor=request.user))
+        and target.user == request.user
+    ):
         return redirect("home")
     return redirect("team_members", team_hash=team.hash_id)
 
@@ -72,19 +90,9 @@ def member_remove_view(request, team_hash, user_hash):
 def invitation_resend_view(request, team_hash, invitation_id):
     team = membership_for(user=request.user, team_hash=team_hash).team
     invitation = get_object_or_404(Invitation, pk=invitation_id, teams=team)
-    if _run(request, lambda: invitation_resend(invitation=invitation, actor=request.user)):
+    if run_service(request, lambda: invitation_resend(invitation=invitation, actor=request.user)):
         messages.success(request, f"Invitation sent again to {invitation.email}.")
     return redirect("team_members", team_hash=team.hash_id)
-
-
-def _run(request, action) -> bool:
-    """Run a service call, turning its refusals into a message on the page rather than an error page."""
-    try:
-        action()
-    except (ValueError, PermissionDenied) as error:
-        messages.error(request, str(error) or "You cannot do that.")
-        return False
-    return True
 
 
 @login_required
@@ -101,9 +109,9 @@ def team_settings_view(request, team_hash):
     if request.method == "POST" and bound.is_valid():
         data = bound.cleaned_data
         if action == "team":
-            done = _run(request, lambda: team_update(team=team, actor=request.user, **data))
+            done = run_service(request, lambda: team_update(team=team, actor=request.user, **data))
         else:
-            done = _run(
+            done = run_service(
                 request, lambda: organization_update(organization=team.organization, actor=request.user, **data)
             )
         if done:
@@ -115,5 +123,26 @@ def team_settings_view(request, team_hash):
         "org_form": org_form,
         "is_admin": can_admin_team(user=request.user, team=team),
         "is_org_admin": bool(org_membership and org_membership.is_admin),
+        "org_members": org_members(organization=team.organization)
+        if org_membership and org_membership.is_admin
+        else [],
+        "org_roles": OrganizationMembership.Role.choices,
     }
     return render(request, "core/team_settings.html", context)
+
+
+@login_required
+@require_POST
+def org_role_view(request, team_hash, user_hash):
+    team = membership_for(user=request.user, team_hash=team_hash).team
+    target = get_object_or_404(
+        OrganizationMembership.objects.select_related("organization"),
+        organization=team.organization,
+        user__hash_id=user_hash,
+    )
+    role = request.POST.get("role", "")
+    if role not in OrganizationMembership.Role.values:
+        messages.error(request, "Choose a role.")
+    elif run_service(request, lambda: org_role_set(org_membership=target, actor=request.user, role=role)):
+        messages.success(request, "Saved.")
+    return redirect("team_settings", team_hash=team.hash_id)

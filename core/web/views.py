@@ -13,6 +13,7 @@ from core.selectors.teams import invitation_for_code, invitation_state, teams_fo
 from core.services.accounts import email_verify, user_signup
 from core.services.invitations import invitation_accept, invitation_decline
 from core.services.teams import team_create, team_join
+from core.web.common import safe_next
 from core.web.forms import SignupForm, TeamForm
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -38,17 +39,8 @@ def signup(request):
             time_zone=form.cleaned_data["time_zone"],
         )
         login(request, user, backend=BACKEND)
-        return redirect(_safe_next(request) or "team_new")
+        return redirect(safe_next(request) or "team_new")
     return render(request, "registration/signup.html", {"form": form, "next": request.GET.get("next", "")})
-
-
-def _safe_next(request) -> str | None:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return None
 
 
 @login_required

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ops.roles import SUPERUSER
-from ops.views import actions, pages
+from ops.views import actions, celery_pages, pages
 
 
 @dataclass(frozen=True)
@@ -33,4 +33,11 @@ PAGES = [
     Page("database/cancel/", actions.database_cancel, "ops_database_cancel", "ops.cancel_query"),
     Page("database/terminate/", actions.database_terminate, "ops_database_terminate", SUPERUSER),
     Page("maintenance/set/", actions.maintenance_toggle, "ops_maintenance_set", SUPERUSER),
+    # portal 2: workers and queues, task statistics
+    Page("celery/", celery_pages.celery_page, "ops_celery", "django_celery_results.view_taskresult",
+         "Workers and queues"),
+    Page("celery/purge/", celery_pages.queue_purge_view, "ops_queue_purge", SUPERUSER),
+    Page("celery/revoke/", celery_pages.task_revoke_view, "ops_task_revoke_by_id", "ops.retry_task"),
+    Page("tasks/stats/", celery_pages.task_stats_page, "ops_task_stats", "django_celery_results.view_taskresult",
+         "Tasks in the last 24 hours"),
 ]

@@ -1,8 +1,6 @@
 import pytest
 from django.core.cache import cache
 
-from ops.services import maintenance
-
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
@@ -10,19 +8,6 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _maintenance_flag_read_once_per_test(monkeypatch):
-    """Every process re-reads the ops maintenance flag every couple of seconds, whatever the traffic.
-
-    That query is the process's, not the page's: on a loaded machine a page test straddling the
-    interval would count it. Here it is read at most once per test (before a page's pinned request).
-    """
-    maintenance.maintenance_forget()
-    monkeypatch.setattr(maintenance, "CHECK_EVERY_SECONDS", 3600)
-    yield
-    maintenance.maintenance_forget()
 
 
 @pytest.fixture

@@ -224,7 +224,7 @@ def test_it_sends_nothing_to_a_member_who_unsubscribed_after_the_tick(bobs):
 @pytest.mark.django_db(transaction=True)
 def test_it_sends_once_when_the_same_task_runs_on_two_workers_at_once_on_postgres(team, bob):
     bobs = Membership.objects.get(team=team, user=bob)
-    mail.outbox.clear()  # the personas' sign-up verification emails really went out (transactional test)
+    mail.outbox.clear()  # the fixtures' sign-ups sent their address-verification emails
     barrier = threading.Barrier(3)
     results, errors = [], []
 

@@ -152,3 +152,12 @@ def test_it_notifies_a_mention_once_across_edits(nicknamed, team):
     entry = entry_create(author=alice, team=team, text="thanks @bob")
     entry_update(entry=entry, actor=alice, text="thanks again @bob")
     assert Notification.objects.filter(recipient=bob, kind="mention").count() == 1
+
+
+def test_it_marks_a_goal_done_on_a_past_day_but_not_before_it_was_set(alice, team):
+    today = today_for(alice)
+    goal = entry_create(author=alice, team=team, text="[ ] a goal", occurred_on=today - dt.timedelta(days=3))
+    with pytest.raises(ValueError, match="on or after"):
+        goal_complete(goal=goal, actor=alice, on=today - dt.timedelta(days=4))
+    done = goal_complete(goal=goal, actor=alice, on=today - dt.timedelta(days=1))
+    assert done.occurred_on == today - dt.timedelta(days=1)

@@ -10,6 +10,7 @@ from core.localtime import today_for
 from core.models import Entry
 from core.services.accounts import user_signup
 from core.services.entries import entry_create
+from core.services.invitations import invitation_create
 from core.services.social import comment_create, like_toggle
 from core.services.teams import membership_add
 
@@ -58,6 +59,9 @@ def _post_urls(w):
         reverse("team_settings", args=[w["team"].hash_id]),
         reverse("member_remove", args=[w["team"].hash_id, w["goal"].author.hash_id]),
         reverse("member_role", args=[w["team"].hash_id, w["goal"].author.hash_id]),
+        reverse("org_role", args=[w["team"].hash_id, w["goal"].author.hash_id]),
+        reverse("invitation_resend", args=[w["team"].hash_id, 1]),
+        reverse("team_join", args=[w["team"].hash_id]),
     ]
 
 
@@ -187,7 +191,7 @@ def test_notifications_page_lists_and_clears_unread(client, alice, bob, world):
     assert 'class="badge"' not in client.get(reverse("notifications")).content.decode()
 
 
-def _grow(team, alice, bob, n_people=6, days=4):
+def _grow(team, alice, bob, thread_entry, n_people=6, days=4):
     """More members and history: the pages must not make more queries for them."""
     people = [alice, bob]
     for i in range(n_people):
@@ -203,28 +207,32 @@ def _grow(team, alice, bob, n_people=6, days=4):
             entry_create(author=person, team=team, text=f"done {d} #t", occurred_on=today - dt.timedelta(days=d))
             comment_create(entry=e, author=alice, text="go")
             like_toggle(user=bob, entry=e)
+    for person in people:
+        like_toggle(user=person, entry=thread_entry)
+        like_toggle(user=person, comment=comment_create(entry=thread_entry, author=person, text="well done"))
+        invitation_create(organization=team.organization, teams=[team], email=f"x{person.pk}@example.com", actor=alice)
 
 
-@pytest.mark.parametrize(
-    "name, budget",
-    [
-        ("team_day", 6),
-        ("team_calendar", 5),
-        ("person", 7),
-        ("tag", 6),
-        ("search", 5),
-        ("stats", 7),
-        ("team_members", 8),
-        ("entry", 7),
-        ("notifications", 4),
-        ("teams", 5),
-        ("user_settings", 5),
-    ],
-)
+# What each list page may cost, whatever the team's size: session, user, membership, the page's own reads.
+QUERY_BUDGETS = {
+    "team_day": 6,
+    "team_calendar": 5,
+    "person": 7,
+    "tag": 6,
+    "search": 5,
+    "stats": 7,
+    "team_members": 8,
+    "entry": 8,
+    "notifications": 4,
+    "teams": 5,
+    "user_settings": 5,
+}
+
+
 def test_list_pages_make_a_fixed_number_of_queries(
-    client, alice, bob, world, name, budget, django_assert_max_num_queries
+    client, monkeypatch, alice, bob, world, django_assert_max_num_queries
 ):
-    _grow(world["team"], alice, bob)
+    _grow(world["team"], alice, bob, world["done"])
     t = world["team"].hash_id
     urls = {
         "team_day": reverse("team_day", args=[t]),
@@ -240,13 +248,17 @@ def test_list_pages_make_a_fixed_number_of_queries(
         "user_settings": reverse("user_settings"),
     }
     client.force_login(alice)
-    client.get(urls[name])  # steady state: the maintenance flag is read at most every few seconds per process
-    with django_assert_max_num_queries(budget):
-        assert client.get(urls[name]).status_code == 200
+    # Steady state: each process reads the maintenance flag at most every few seconds; keep that one
+    # read out of the pages' counts however slow this machine is.
+    monkeypatch.setattr("ops.services.maintenance.CHECK_EVERY_SECONDS", 3600)
+    client.get(urls["teams"])
+    for name, url in urls.items():
+        with django_assert_max_num_queries(QUERY_BUDGETS[name], info=name):
+            assert client.get(url).status_code == 200
 
 
 def test_export_streams_with_a_fixed_number_of_queries(client, alice, bob, world, django_assert_max_num_queries):
-    _grow(world["team"], alice, bob, n_people=3, days=5)
+    _grow(world["team"], alice, bob, world["done"], n_people=3, days=5)
     client.force_login(alice)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("export", args=[world["team"].hash_id]))
@@ -281,3 +293,55 @@ def test_charlie_cannot_create_a_team_in_alices_organization(client, charlie, wo
     client.force_login(charlie)
     response = client.post(reverse("team_new"), {"name": "Sneaky", "organization": world["team"].organization_id})
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+
+
+def test_an_existing_user_logs_in_and_accepts_and_another_declines(client, alice, charlie, world):
+
+    invitation = invitation_create(
+        organization=world["team"].organization, teams=[world["team"]], email="charlie@example.com", actor=alice
+    )
+    url = reverse("invitation", args=[invitation.code])
+    login = client.post(
+        reverse("login") + f"?next={url}",
+        {"username": "charlie@example.com", "password": "charlie-password-1", "next": url},
+    )
+    assert login.url == url
+    assert "Accept" in client.get(url).content.decode()
+    client.post(url, {"action": "accept"})
+    assert world["team"].memberships.filter(user=charlie).exists()
+
+    client.logout()
+    other = invitation_create(
+        organization=world["team"].organization, teams=[world["team"]], email="zoe@example.com", actor=alice
+    )
+    client.post(reverse("invitation_decline", args=[other.code]))
+    other.refresh_from_db()
+    assert other.declined_at is not None
+    assert "This invitation is declined" in client.get(reverse("invitation", args=[other.code])).content.decode()
+    assert client.get(reverse("invitation", args=["no-such-code"])).status_code == 404
+
+
+def test_org_admins_change_org_roles_on_the_settings_page(client, alice, bob, world):
+    client.force_login(bob)
+    assert "People in" not in client.get(reverse("team_settings", args=[world["team"].hash_id])).content.decode()
+    client.post(reverse("org_role", args=[world["team"].hash_id, bob.hash_id]), {"role": "owner"})
+    assert bob.org_memberships.get(organization=world["team"].organization).role == "member"
+    client.force_login(alice)
+    assert "People in" in client.get(reverse("team_settings", args=[world["team"].hash_id])).content.decode()
+    client.post(reverse("org_role", args=[world["team"].hash_id, bob.hash_id]), {"role": "admin"})
+    assert bob.org_memberships.get(organization=world["team"].organization).role == "admin"
+
+
+def test_an_entry_written_without_html_shows_its_escaped_text(client, alice, world):
+    Entry.objects.create(author=alice, team=world["team"], text="<i>raw</i> row", occurred_on=today_for(alice))
+    client.force_login(alice)
+    page = client.get(reverse("team_day", args=[world["team"].hash_id])).content.decode()
+    assert "&lt;i&gt;raw&lt;/i&gt; row" in page and "<i>raw</i>" not in page
+
+
+def test_opening_an_entry_reads_its_notifications(client, alice, bob, world):
+    like_toggle(user=bob, entry=world["goal"])
+    like_toggle(user=bob, entry=entry_create(author=alice, team=world["team"], text="other"))
+    client.force_login(alice)
+    client.get(reverse("entry", args=[world["goal"].hash_id]))
+    assert '<span class="badge" data-unread>1</span>' in client.get(reverse("notifications")).content.decode()

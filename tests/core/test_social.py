@@ -15,6 +15,7 @@ def test_it_toggles_a_like_and_notifies_the_author_once(alice, bob, team):
     assert like_toggle(user=bob, entry=entry) is True
     assert like_toggle(user=bob, entry=entry) is False
     assert not Like.objects.exists()
+    like_toggle(user=bob, entry=entry)
     assert Notification.objects.filter(recipient=alice, kind="like", actor=bob).count() == 1
 
 
@@ -55,3 +56,15 @@ def test_it_lets_only_the_author_edit_a_comment_and_admins_delete(alice, bob, te
 def test_it_refuses_an_empty_comment(alice, team):
     with pytest.raises(ValueError, match="A comment needs some text"):
         comment_create(entry=entry_create(author=alice, team=team, text="x"), author=alice, text="   ")
+
+
+def test_it_counts_reactions_per_entry_for_the_digest(alice, bob, team, django_assert_max_num_queries):
+    from core.selectors.entries import entry_reaction_counts
+
+    liked = entry_create(author=alice, team=team, text="liked")
+    quiet = entry_create(author=alice, team=team, text="quiet")
+    like_toggle(user=bob, entry=liked)
+    comment_create(entry=liked, author=bob, text="nice")
+    comment_create(entry=liked, author=alice, text="thanks")
+    with django_assert_max_num_queries(2):
+        assert entry_reaction_counts(entry_ids=[liked.pk, quiet.pk]) == {liked.pk: (1, 2)}

@@ -116,3 +116,20 @@ def test_verified_company_addresses_auto_join(alice, team, django_capture_on_com
 
 def _token_in(body: str) -> str:
     return body.split("/accounts/verify/", 1)[1].split("/", 1)[0]
+
+
+def test_org_roles_follow_owner_and_admin_rules(alice, bob, team):
+    from core.services.teams import org_role_set
+
+    alice_om = OrganizationMembership.objects.get(user=alice, organization=team.organization)
+    bob_om = OrganizationMembership.objects.get(user=bob, organization=team.organization)
+    with pytest.raises(PermissionDenied):
+        org_role_set(org_membership=bob_om, actor=bob, role="admin")
+    org_role_set(org_membership=bob_om, actor=alice, role="admin")
+    with pytest.raises(PermissionDenied, match="owners"):
+        org_role_set(org_membership=alice_om, actor=bob, role="member")
+    with pytest.raises(ValueError, match="one owner"):
+        org_role_set(org_membership=alice_om, actor=alice, role="admin")
+    org_role_set(org_membership=bob_om, actor=alice, role="owner")
+    org_role_set(org_membership=alice_om, actor=alice, role="member")
+    assert OrganizationMembership.objects.get(pk=alice_om.pk).role == "member"

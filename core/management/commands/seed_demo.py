@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.localtime import today_for
 from core.models import Team, User
 from core.services.accounts import user_signup
-from core.services.entries import entry_create, goal_complete
+from core.services.entries import entry_archive, entry_create, goal_complete
 from core.services.social import comment_create, like_toggle
 from core.services.teams import membership_add, team_create
 
@@ -116,8 +116,10 @@ class Command(BaseCommand):
                 author=user, team=team, text="[ ] " + rng.choice(GOALS).format(peer=peer), occurred_on=day
             )
             finish = day + dt.timedelta(days=rng.randint(0, 4))
-            if rng.random() < 0.7 and finish <= today:
+            if rng.random() < 0.85 and finish <= today:
                 goal_complete(goal=goal, actor=user, on=finish)
+            elif (today - day).days > 7:
+                entry_archive(entry=goal, actor=user)  # people tidy away goals they let go of
         if rng.random() < 0.12:
             entry_create(author=user, team=team, text="! " + rng.choice(BLOCKERS), occurred_on=day)
 

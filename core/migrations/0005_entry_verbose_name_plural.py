@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0003_merge_product_and_daily_loop'),
+        ('core', '0004_entry_search_index'),
     ]
 
     operations = [
