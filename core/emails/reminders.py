@@ -17,8 +17,8 @@ GOALS_LOOKBACK = dt.timedelta(days=14)
 
 
 def reminder_subject(*, membership: Membership, local_date: dt.date) -> str:
-    # A team may set its own prompt (issue 3's team settings); the classic question otherwise.
-    prompt = getattr(membership.team, "reminder_prompt", "") or "What did you get done?"
+    # A team may set its own question in its settings; the classic one otherwise.
+    prompt = membership.team.reminder_prompt or "What did you get done?"
     return f"{prompt} – {membership.team.name} – {month_day(local_date)}"
 
 
@@ -39,6 +39,7 @@ def reminder_context(*, membership: Membership, local_date: dt.date) -> dict:
     for entry in past.order_by("occurred_on", "created_at"):
         flashback.setdefault(entry.occurred_on, []).append(entry)
     return {
+        "prompt": team.reminder_prompt or "What did you get done today?",
         "membership": membership,
         "team": team,
         "user": user,

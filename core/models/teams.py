@@ -51,6 +51,9 @@ class Team(models.Model):
     is_personal = models.BooleanField(default=False)
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.HIDDEN)
     carry_over_goals = models.BooleanField(default=True, help_text="Open goals show on later days until done.")
+    reminder_prompt = models.CharField(
+        max_length=120, blank=True, help_text='The evening question; empty means "What did you get done?".'
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -85,12 +85,16 @@ def _require_admin(*, actor, team: Team) -> None:
         raise PermissionDenied("Only team admins do that.")
 
 
-def team_update(*, team: Team, actor, name: str, visibility: str, carry_over_goals: bool) -> Team:
+def team_update(
+    *, team: Team, actor, name: str, visibility: str, carry_over_goals: bool, reminder_prompt: str | None = None
+) -> Team:
     _require_admin(actor=actor, team=team)
     if team.is_personal and visibility == Team.Visibility.VISIBLE:
         raise ValueError("A personal log stays private.")
     team.name, team.visibility, team.carry_over_goals = name, visibility, carry_over_goals
-    team.save(update_fields=["name", "visibility", "carry_over_goals"])
+    if reminder_prompt is not None:  # callers that do not manage the prompt leave it as it is
+        team.reminder_prompt = " ".join(reminder_prompt.split())
+    team.save(update_fields=["name", "visibility", "carry_over_goals", "reminder_prompt"])
     return team
 
 

@@ -113,6 +113,12 @@ class TeamSettingsForm(forms.Form):
     name = forms.CharField(max_length=120)
     visibility = forms.ChoiceField(choices=Team.Visibility.choices)
     carry_over_goals = forms.BooleanField(required=False, label="Carry open goals over to later days")
+    reminder_prompt = forms.CharField(
+        max_length=120,
+        required=False,
+        label="Reminder question",
+        help_text='Asked in the evening email. Leave empty for "What did you get done?".',
+    )
 
 
 class OrganizationForm(forms.Form):

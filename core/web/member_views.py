@@ -101,7 +101,12 @@ def team_settings_view(request, team_hash):
     team = membership_for(user=request.user, team_hash=team_hash).team
     org_membership = org_membership_for(user=request.user, team=team)
     action = request.POST.get("action", "team")
-    initial = {"name": team.name, "visibility": team.visibility, "carry_over_goals": team.carry_over_goals}
+    initial = {
+        "name": team.name,
+        "visibility": team.visibility,
+        "carry_over_goals": team.carry_over_goals,
+        "reminder_prompt": team.reminder_prompt,
+    }
     form = TeamSettingsForm(request.POST if action == "team" else None, initial=initial)
     org_initial = {"name": team.organization.name, "auto_join_domain": team.organization.auto_join_domain}
     org_form = OrganizationForm(request.POST if action == "organization" else None, initial=org_initial)

@@ -149,3 +149,23 @@ def test_the_digest_shows_like_and_comment_counts_linking_to_the_entry(bobs, ali
     liked_link = re.search(rf'<a href="{base}{liked.hash_id}/"[^>]*>(.*?)</a>', html)[1]
     assert 'data-likes="1"' in liked_link and 'data-comments="2"' in liked_link
     assert html.count(base) == 2  # no link for an entry without reactions
+
+
+def test_it_asks_the_teams_own_question_once_an_admin_sets_one(client, alice, bobs, team):
+    client.force_login(alice)
+    response = client.post(
+        f"/t/{team.hash_id}/settings/",
+        {
+            "action": "team",
+            "name": team.name,
+            "visibility": team.visibility,
+            "carry_over_goals": "on",
+            "reminder_prompt": "  What moved   forward today? ",
+        },
+    )
+    assert response.status_code == 302
+    bobs.team.refresh_from_db()
+    message = reminder_message(membership=bobs, local_date=THU)
+    assert message.subject == "What moved forward today? – Rocket – November 26"
+    assert "What moved forward today?" in message.body
+    assert "What moved forward today?" in message.alternatives[0][0]

@@ -1,10 +1,13 @@
 """The thin slice: sign up, create a team, post an entry, see it on the team's day page."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from core.models import Entry, Team
 from core.services.entries import entry_create, parse_marker
+from tests.factories import EntryFactory, MembershipFactory
 
 
 def test_it_signs_up_creates_a_team_and_posts_a_done(client, db):
@@ -67,6 +70,17 @@ def test_it_rejects_an_empty_entry_with_a_form_error(client, alice, team):
 )
 def test_it_reads_markers(line, kind, text):
     assert parse_marker(line) == (kind, text)
+
+
+def test_team_day_query_count_does_not_grow_with_the_team(client, alice, team, django_assert_max_num_queries):
+    day = dt.date(2026, 11, 20)
+    for membership in MembershipFactory.create_batch(25, team=team):
+        EntryFactory.create_batch(3, team=team, author=membership.user, occurred_on=day)
+    client.force_login(alice)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("team_day", args=[team.hash_id]) + f"?date={day}")
+    assert response.status_code == 200
+    assert response.content.decode().count('data-kind="done"') >= 75
 
 
 def test_team_day_query_count_does_not_grow_with_entries(client, alice, bob, team, django_assert_max_num_queries):
