@@ -6,11 +6,6 @@ from django.utils import timezone
 from core.models import Invitation, Membership, OrganizationMembership, Team
 
 
-def team_for_member(*, user, team_hash: str) -> Team:
-    """The team if ``user`` belongs to it; 404 otherwise, so other teams' hashes reveal nothing."""
-    return get_object_or_404(Team.objects.select_related("organization"), hash_id=team_hash, memberships__user=user)
-
-
 def membership_for(*, user, team_hash: str) -> Membership:
     """The viewer's membership (with its team), or 404: every team page starts here."""
     return get_object_or_404(

@@ -1,17 +1,16 @@
 """The daily loop's exactly-once sending: the tick's claims, delivery claims, stale claims, throttle."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
 from django.test import override_settings
 
 from core.models import Delivery, Entry, Membership
 from core.services.deliveries import deliveries_claim_due, delivery_claim, delivery_send
 from core.services.entries import entry_create
+from tests.concurrency import run_at_once
 from tests.conftest import requires_postgres
 
 NOW = dt.datetime(2026, 11, 26, 22, 0, 30, tzinfo=dt.UTC)  # Thursday
@@ -192,24 +191,7 @@ def test_it_splits_due_members_between_two_concurrent_ticks_on_postgres(team, al
     Membership.objects.update(next_reminder_at=NOW - dt.timedelta(minutes=1), next_digest_at=None)
     due = Membership.objects.count()
     enqueued = Enqueued()
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def tick():
-        try:
-            barrier.wait(timeout=10)
-            deliveries_claim_due(enqueue=enqueued, now=NOW, batch_size=1)
-        except Exception as error:  # surfaced below: a thread's exception is otherwise lost
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=tick) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    run_at_once(lambda: deliveries_claim_due(enqueue=enqueued, now=NOW, batch_size=1), times=2)
     assert sorted(e["membership_id"] for e in enqueued) == sorted(Membership.objects.values_list("pk", flat=True))
     assert len(enqueued) == due
 
@@ -225,24 +207,9 @@ def test_it_sends_nothing_to_a_member_who_unsubscribed_after_the_tick(bobs):
 def test_it_sends_once_when_the_same_task_runs_on_two_workers_at_once_on_postgres(team, bob):
     bobs = Membership.objects.get(team=team, user=bob)
     mail.outbox.clear()  # the fixtures' sign-ups sent their address-verification emails
-    barrier = threading.Barrier(3)
-    results, errors = [], []
-
-    def send():
-        try:
-            barrier.wait(timeout=10)
-            results.append(delivery_send(membership_id=bobs.pk, kind="reminder", local_date=dt.date(2026, 11, 26)))
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    results = run_at_once(
+        lambda: delivery_send(membership_id=bobs.pk, kind="reminder", local_date=dt.date(2026, 11, 26)), times=3
+    )
     assert [r.status for r in results if r is not None] == [Delivery.Status.SENT]
     assert len(mail.outbox) == 1
     assert Delivery.objects.get().attempts == 1

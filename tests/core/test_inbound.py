@@ -2,12 +2,10 @@
 
 import datetime as dt
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +14,7 @@ from core.models import AlternateEmail, Entry, InboundMessage
 from core.selectors.people import user_for_email
 from core.services.inbound import inbound_messages_prune, inbound_replies_send, subject_date
 from tests import mailgun
+from tests.concurrency import run_at_once
 from tests.conftest import requires_postgres
 from tests.processes import free_port, process_env, waitress
 
@@ -226,24 +225,8 @@ def test_it_answers_5xx_when_the_database_is_down_so_the_esp_retries(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_it_creates_entries_once_when_the_webhook_is_delivered_three_times_at_once(team, bob):
     raw = mailgun.reply(message_id="<triple@example.com>", body="One\nTwo")
-    barrier = threading.Barrier(3)
-    statuses, errors = [], []
-
-    def deliver():
-        try:
-            barrier.wait(timeout=10)
-            statuses.append(mailgun.post(Client(), raw).status_code)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == [] and statuses == [200, 200, 200]
+    statuses = run_at_once(lambda: mailgun.post(Client(), raw).status_code, times=3, timeout=60)
+    assert statuses == [200, 200, 200]
     assert _entries(team, bob) == [("done", "One"), ("done", "Two")]
     assert InboundMessage.objects.count() == 1
 

@@ -1,11 +1,9 @@
 """Notification emails: batched per recipient so a busy thread sends one email, not twenty."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from core.models import Notification
@@ -21,6 +19,7 @@ from core.services.notification_emails import (
 )
 from core.services.notifications import notifications_mark_read
 from core.services.social import comment_create, like_toggle
+from tests.concurrency import run_at_once
 from tests.conftest import requires_postgres
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -174,22 +173,4 @@ def test_it_sends_one_email_when_runs_overlap_on_postgres(team, alice, bob, bobs
 
 
 def _overlapping_runs(count: int, *, now: dt.datetime) -> list[int]:
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(notifications_email_due(now=now))
-        except Exception as error:  # surfaced below: a thread's exception is otherwise lost
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
-    return results
+    return run_at_once(lambda: notifications_email_due(now=now), times=count)
