@@ -1,8 +1,16 @@
 """Forms for the portal's actions: they parse and validate; services do the work."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 
+from core.web.throttle import THROTTLED_MESSAGE, LoginThrottleMixin
 from ops.services.formation import MAX_QUANTITY
+
+
+class AdminLoginForm(LoginThrottleMixin, AdminAuthenticationForm):
+    """The admin's login, throttled exactly like the product's (same counter: one account, one address)."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, "throttled": THROTTLED_MESSAGE}
 
 
 class PidForm(forms.Form):

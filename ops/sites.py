@@ -8,6 +8,7 @@ permission.
 from django.contrib import admin
 from django.urls import path
 
+from ops.forms import AdminLoginForm
 from ops.roles import has_ops_permission, ops_permission_required
 
 
@@ -16,6 +17,7 @@ class OpsAdminSite(admin.AdminSite):
     site_title = "iDoneThis ops"
     index_title = "Operations"
     index_template = "admin/ops/index.html"
+    login_form = AdminLoginForm  # throttled like the product's login
 
     def get_urls(self):
         from ops.views import PAGES
