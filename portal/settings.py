@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 
+from core.db import BoundedConnection
 from portal import dyno
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -93,7 +94,21 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=EMBEDDED_DATABASE_URL)}
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=20)
 DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=2)
-DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=10.0)
+DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=5.0)
+# Every wait on the database is bounded, so an outage costs a request seconds, not the router's 30 s.
+# Server side, per process type: web requests fail fast, workers and beat run batch queries, the
+# release phase (migrations) and one-off commands have no limit. Client side, a connection that
+# stays silent past the statement timeout plus a grace is abandoned (core/db.py): a partition looks
+# like that, and the server-side timeout cannot fire for a query that never arrived.
+_DB_TIMEOUTS = {"web": (5, 30), "worker": (120, 300), "beat": (30, 120)}  # statement, idle in transaction
+_statement, _idle = _DB_TIMEOUTS.get(PROCESS_TYPE, (0, 0))
+DB_STATEMENT_TIMEOUT_SECONDS = env.float("DB_STATEMENT_TIMEOUT_SECONDS", default=_statement)
+DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS = env.float("DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS", default=_idle)
+DB_NETWORK_TIMEOUT_SECONDS = (
+    DB_STATEMENT_TIMEOUT_SECONDS + env.float("DB_NETWORK_GRACE_SECONDS", default=1.0)
+    if DB_STATEMENT_TIMEOUT_SECONDS
+    else 0
+)
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) write at once: WAL lets readers run beside the writer,
@@ -107,7 +122,21 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
-    _db["OPTIONS"] = {"application_name": DYNO_NAME[:63], "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5)}
+    _db["OPTIONS"] = {
+        **_db.get("OPTIONS", {}),  # e.g. ?sslmode=require in DATABASE_URL
+        "application_name": DYNO_NAME[:63],
+        # libpq bounds opening a connection (TCP and startup) by this many seconds.
+        "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
+        "options": f"-c statement_timeout={int(DB_STATEMENT_TIMEOUT_SECONDS * 1000)}"
+        f" -c idle_in_transaction_session_timeout={int(DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000)}",
+        # The kernel drops a connection whose peer vanished: keepalives for idle ones, and
+        # tcp_user_timeout (ms) for sent data that is never acknowledged.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 15_000,
+    }
     if DB_POOL_MAX_SIZE > 0:
         # One small pool per process shared by all its threads (90 waitress threads, ~20 connections).
         _db["OPTIONS"]["pool"] = {
@@ -115,8 +144,16 @@ else:
             "max_size": DB_POOL_MAX_SIZE,
             "timeout": DB_POOL_TIMEOUT,
             "name": DYNO_NAME,
+            "connection_class": BoundedConnection,
+            # Give up a reconnection chain after 10 s (psycopg's default is 5 minutes of growing
+            # back-off): the next request starts a fresh one, so the pool refills within seconds of
+            # the database coming back instead of after the longest back-off.
+            "reconnect_timeout": 10.0,
         }
         _db["CONN_MAX_AGE"] = 0  # the pool owns connection lifetime
+        # The pool checks a connection before lending it: one that died with an outage is replaced
+        # instead of failing the first request after recovery.
+        _db["CONN_HEALTH_CHECKS"] = True
     else:
         # What psycopg2 would give: one persistent connection per thread, checked before reuse.
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
@@ -125,6 +162,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ---------------------------------------------------------------------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default=EMBEDDED_CACHE_URL)}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # redis-py waits forever by default: a cache that stops answering must cost a second, not a hang.
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
+# Sessions live in the database, never only in the cache: logins and signed-in pages keep working
+# while the cache is down (the database is needed for every page anyway).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- auth, i18n, static --------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,5 +12,8 @@ urlpatterns = [
     path("", include("core.urls")),
 ]
 
+# A database outage answers 503 with a clear page (JSON for APIs), any other error Django's 500.
+handler500 = "core.web.unavailable.server_error"
+
 if "debug_toolbar" in settings.INSTALLED_APPS:
     urlpatterns.append(path("__debug__/", include("debug_toolbar.urls")))

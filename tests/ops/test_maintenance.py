@@ -43,6 +43,7 @@ def test_it_answers_api_and_webhooks_with_503_json(root):
         assert response["Retry-After"]
 
 
+@pytest.mark.django_db(transaction=True)  # /health's checks run in threads: they see committed rows
 def test_it_keeps_the_portal_and_health_working_during_maintenance(root):
     maintenance_set(actor=root, enabled=True)
     assert client_for(root).get(reverse("admin:ops_dynos")).status_code == 200
