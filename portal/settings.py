@@ -7,6 +7,7 @@ With nothing set the system runs embedded (SQLite, filesystem broker, mail as fi
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 from core.db import BoundedConnection
 from portal import dyno
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "anymail",
+    "csp",
     "core",
     "scheduled",
 ]
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ops.middleware.RequestStatsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ops.middleware.MaintenanceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -185,16 +188,20 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "core.staticfiles.ManifestOrPlainStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Production serves the hashed, compressed files collectstatic wrote (the release phase runs it;
+# Heroku's buildpack runs it at build). A process that starts without them still serves every page:
+# with no manifest, pages link plain names (core/staticfiles.py), which WhiteNoise then serves
+# straight from the apps' static folders (found once at start-up) instead of every page being a 500.
+WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
 
 # --- email ---------------------------------------------------------------------------------------
 # ANYMAIL_ESP picks the provider (mailgun, postmark, sendgrid, … any anymail backend); without it
@@ -241,6 +248,25 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------------------
+# Only our own files run or style a page: no inline script, handler or style anywhere (app.js and the
+# stylesheets do it all), so an injected <script> or style attribute does nothing. Charts are inline
+# SVG (presentation attributes, not styles); data: covers the admin's SVG icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="") or EMBEDDED_BROKER_URL
@@ -317,6 +343,8 @@ if DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=True):
         INSTALLED_APPS.append("debug_toolbar")
         MIDDLEWARE.insert(1, "debug_toolbar.middleware.DebugToolbarMiddleware")
         INTERNAL_IPS = ["127.0.0.1"]
+        # The toolbar styles itself inline: report violations in the console instead of blocking it.
+        CONTENT_SECURITY_POLICY_REPORT_ONLY, CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY, None
 
 # --- the operations portal, part 2: task history, samples, workers ------------------------------
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
