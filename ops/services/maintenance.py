@@ -4,7 +4,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from ops.models import OpsSetting
@@ -24,15 +24,29 @@ def maintenance_state(*, fresh: bool = False) -> dict:
         known, age = _memo["state"], time.monotonic() - _memo["at"]
     if not fresh and known is not None and age < CHECK_EVERY_SECONDS:
         return known
-    if not _refreshing.acquire(blocking=fresh or known is None):
-        return known  # another thread is already asking (maybe waiting on a slow database)
+    if fresh or known is None:
+        with _refreshing:
+            return _refresh(known)
+    # Stale: one background thread asks the database; requests go on with what we knew. A request
+    # never waits on the flag, so a dead database costs it one wait (its own query), not two.
+    if _refreshing.acquire(blocking=False):
+        threading.Thread(target=_refresh_in_background, args=(known,), daemon=True).start()
+    return known
+
+
+def _refresh(known: dict | None) -> dict:
+    state = _read(known)
+    with _memo_lock:
+        _memo.update(at=time.monotonic(), state=state)
+    return state
+
+
+def _refresh_in_background(known: dict) -> None:
     try:
-        state = _read(known)
-        with _memo_lock:
-            _memo.update(at=time.monotonic(), state=state)
-        return state
+        _refresh(known)
     finally:
         _refreshing.release()
+        connection.close()  # this thread's connection goes back to the pool
 
 
 def _read(known: dict | None) -> dict:
