@@ -34,7 +34,7 @@ from django.test import RequestFactory  # noqa: E402
 from django_celery_results.admin import TaskResultAdmin as StockTaskResultAdmin  # noqa: E402
 from django_celery_results.models import TaskResult  # noqa: E402
 
-from ops.admin_tasks import TaskResultAdmin  # noqa: E402
+from ops.admin.tasks.admin import TaskResultAdmin  # noqa: E402
 
 TABLE = TaskResult._meta.db_table
 TASKS = ["scheduled.reminder_send", "scheduled.digest_send", "scheduled.heartbeat_sweep", "scheduled.ops_prune",

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_results.models import TaskResult
 
+from ops.runtime.task_arguments import stored_arguments
 from ops.services.schedules import schedules_set_enabled
 from ops.services.tasks import task_retry
-from ops.task_arguments import stored_arguments
 from portal.celery import app as celery_app
 from tests.ops.conftest import client_for
 from tests.processes import celery_beat, celery_worker, process_env, wait_for

@@ -84,7 +84,7 @@ def _beat() -> dict:
 
 
 def _maintenance() -> dict:
-    from ops.services.maintenance import maintenance_state
+    from ops.selectors.maintenance import maintenance_state
 
     state = maintenance_state()
     return {"status": "on" if state["enabled"] else "off"}

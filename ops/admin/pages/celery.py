@@ -5,13 +5,13 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from ops.charts import line_chart, sample_series
+from ops.admin.charts import line_chart, sample_series
+from ops.admin.confirm import admin_render
 from ops.roles import SUPERUSER, has_ops_permission
 from ops.selectors.celery import known_queues, worker_overview
 from ops.selectors.task_stats import task_stats
 from ops.selectors.tasks import queue_depths
 from ops.services.tasks import queue_purge
-from ops.views.confirm import admin_render
 
 
 def celery_page(request):
@@ -36,23 +36,6 @@ def task_stats_page(request):
     return admin_render(request, "admin/ops/task_stats.html", {
         "title": "Tasks in the last 24 hours", "stats": task_stats(), "charts": charts,
     })
-
-
-class TaskIdForm(forms.Form):
-    task_id = forms.RegexField(regex=r"^[\w.:@-]{1,255}$")
-
-
-def task_revoke_view(request):
-    from ops.services.tasks import task_revoke
-    from ops.views.confirm import confirm_then
-
-    def run(data):
-        task_revoke(actor=request.user, task_id=data["task_id"])
-        return f"Revoke sent for {data['task_id']}: workers discard it if it has not started."
-
-    params = request.POST or request.GET
-    return confirm_then(request, TaskIdForm(params), question=f"Revoke task {params.get('task_id')} before it starts?",
-                        back=reverse("admin:ops_celery"), run=run)
 
 
 class PurgeForm(forms.Form):

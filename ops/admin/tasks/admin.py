@@ -13,18 +13,18 @@ What makes the stock page slow on a big table, and what this one does instead:
 import json
 import re
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_celery_results.models import TaskResult
 
-from ops import admin_task_filters as filters
-from ops import admin_task_views
+from ops.admin.tasks import actions as task_actions
+from ops.admin.tasks import columns, filters
 
 MAX_ROWS = 10_000
 EXACT_UP_TO = 1_000
@@ -118,7 +118,7 @@ class TaskResultAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     list_max_show_all = 0
-    actions = ("retry_selected", "revoke_selected")
+    actions = (task_actions.retry_selected, task_actions.revoke_selected)
     change_form_template = "admin/ops/taskresult_change_form.html"
 
     def get_queryset(self, request):
@@ -135,8 +135,8 @@ class TaskResultAdmin(admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("<path:object_id>/retry/", wrap(admin_task_views.retry_view), name="ops_task_retry"),
-            path("<path:object_id>/revoke/", wrap(admin_task_views.revoke_view), name="ops_task_revoke"),
+            path("<path:object_id>/retry/", wrap(task_actions.retry_view), name="ops_task_retry"),
+            path("<path:object_id>/revoke/", wrap(task_actions.revoke_view), name="ops_task_revoke"),
             *super().get_urls(),
         ]
 
@@ -191,7 +191,7 @@ class TaskResultAdmin(admin.ModelAdmin):
 
     @admin.display(description="state")
     def state(self, obj):
-        return admin_task_views.state_badge(obj.status)
+        return columns.state_badge(obj.status)
 
     @admin.display(description="duration")
     def duration(self, obj):
@@ -199,41 +199,11 @@ class TaskResultAdmin(admin.ModelAdmin):
             return "–"
         return f"{(obj.date_done - obj.date_started).total_seconds():.2f} s"
 
-    @admin.display(description="retries")
-    def retries(self, obj):
-        return admin_task_views.meta_of(obj).get("retries", "–")
-
-    @admin.display(description="queue")
-    def queue(self, obj):
-        return admin_task_views.meta_of(obj).get("queue") or "–"
-
-    periodic_task = admin_task_views.periodic_task_link
-    attempts = admin_task_views.attempts
-    arguments = admin_task_views.arguments
-    keyword_arguments = admin_task_views.keyword_arguments
-    result_json = admin_task_views.result_json
-    traceback_text = admin_task_views.traceback_text
-
-    # --- actions ---------------------------------------------------------------------------------
-    @admin.action(description="Retry selected tasks with the same arguments", permissions=["retry"])
-    def retry_selected(self, request, queryset):
-        from ops.services.tasks import task_retry
-        from ops.task_arguments import InexactArguments
-
-        for task_result in TaskResult.objects.filter(pk__in=queryset.values("pk")[:100]):
-            try:
-                new_id = task_retry(actor=request.user, task_result=task_result)
-            except InexactArguments as error:
-                self.message_user(request, f"{task_result.task_id}: not retried: {error}", messages.ERROR)
-                continue
-            url = reverse("admin:django_celery_results_taskresult_changelist") + f"?q={new_id}"
-            self.message_user(request, admin_task_views.sent_message(task_result.task_name, new_id, url))
-
-    @admin.action(description="Revoke selected tasks (if not started yet)", permissions=["retry"])
-    def revoke_selected(self, request, queryset):
-        from ops.services.tasks import task_revoke
-
-        ids = list(queryset.exclude(status__in=admin_task_views.FINISHED).values_list("task_id", flat=True)[:100])
-        for task_id in ids:
-            task_revoke(actor=request.user, task_id=task_id)
-        self.message_user(request, f"Revoke sent for {len(ids)} task(s); finished ones are left as they are.")
+    periodic_task = columns.periodic_task_link
+    attempts = columns.attempts
+    arguments = columns.arguments
+    keyword_arguments = columns.keyword_arguments
+    result_json = columns.result_json
+    traceback_text = columns.traceback_text
+    retries = columns.retries
+    queue = columns.queue

@@ -1,7 +1,7 @@
 """The operations portal: Django's admin, extended through its supported hooks.
 
-The index is the operations dashboard (tiles from ``ops/tiles.py``); the portal's own pages are
-listed in ``ops/views/PAGES`` and mounted here under ``/admin/ops/`` behind staff login and their
+The index is the operations dashboard (tiles from ``ops/admin/tiles.py``); the portal's own pages
+are listed in ``ops/admin/pages/PAGES`` and mounted here under ``/admin/ops/`` behind staff login and their
 permission.
 """
 
@@ -18,7 +18,7 @@ class OpsAdminSite(admin.AdminSite):
     index_template = "admin/ops/index.html"
 
     def get_urls(self):
-        from ops.views import PAGES
+        from ops.admin.pages import PAGES
 
         ours = [
             path(f"ops/{page.path}", self.admin_view(ops_permission_required(page.permission)(page.view)),
@@ -28,11 +28,11 @@ class OpsAdminSite(admin.AdminSite):
         return ours + super().get_urls()
 
     def index(self, request, extra_context=None):
-        from ops.tiles import tiles_for
-        from ops.views import PAGES
+        from ops.admin.pages import PAGES
+        from ops.admin.tiles import tiles_for
 
         pages = [p for p in PAGES if p.title and has_ops_permission(request.user, p.permission)]
-        from ops.charts import dashboard_charts
+        from ops.admin.charts import dashboard_charts
 
         context = {"tiles": tiles_for(request), "ops_pages": pages, "charts": dashboard_charts(request),
                    **(extra_context or {})}

@@ -1,9 +1,9 @@
-"""Read-only portal pages for the daily loop: what was sent to whom, and every email that came in."""
+"""Deliveries and inbound email (read-only): what was sent to whom, and every email that came in."""
 
 from django.contrib import admin
 
 from core.models import Delivery, InboundMessage
-from ops.admin_readonly import ReadOnlyAdmin
+from ops.admin.base import ReadOnlyAdmin
 
 
 @admin.register(Delivery)

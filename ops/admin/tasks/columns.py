@@ -1,17 +1,16 @@
-"""The task detail page's pieces (pretty JSON, traceback, attempts) and its retry/revoke buttons."""
+"""The task pages' columns and detail fields (state badge, pretty JSON, traceback, attempts) and the
+link to one task in the history."""
 
 import json
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django_celery_results.models import TaskResult
 
-from ops.views.confirm import confirm_then
+from ops.runtime.task_arguments import stored_json, task_meta
+from ops.selectors.tasks import retry_links
 
-FINISHED = ("SUCCESS", "FAILURE", "REVOKED", "IGNORED")
 BADGE = {"SUCCESS": "ops-green", "FAILURE": "ops-red", "RETRY": "ops-amber", "REVOKED": "ops-grey",
          "STARTED": "ops-amber"}
 
@@ -21,22 +20,31 @@ def state_badge(status: str):
                        status, status)
 
 
-def meta_of(obj) -> dict:
-    try:
-        meta = json.loads(obj.meta or "{}")
-    except ValueError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
+def task_history_url(task_id: str) -> str:
+    """The task history filtered to one task id: where a task just sent can be followed."""
+    return reverse("admin:django_celery_results_taskresult_changelist") + f"?q={task_id}"
+
+
+def sent_message(task_name: str, task_id: str):
+    return format_html('Sent {} as <a href="{}" data-new-task="{}">{}</a>.', task_name, task_history_url(task_id),
+                       task_id, task_id)
+
+
+@admin.display(description="retries")
+def retries(self, obj):
+    return task_meta(obj).get("retries", "–")
+
+
+@admin.display(description="queue")
+def queue(self, obj):
+    return task_meta(obj).get("queue") or "–"
 
 
 def _pretty(stored: str | None):
     if stored in (None, ""):
         return "–"
     try:
-        value = json.loads(stored)
-        if isinstance(value, str):  # arguments: the JSON we published, JSON-encoded again by the backend
-            value = json.loads(value)
-        text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+        text = json.dumps(stored_json(stored), indent=2, ensure_ascii=False, sort_keys=True)
     except ValueError:
         text = stored  # a repr from before exact arguments: shown as stored
     return format_html('<pre class="ops-pre">{}</pre>', text)
@@ -86,8 +94,6 @@ def _result_link(task_id: str, label: str = ""):
 
 @admin.display(description="other attempts")
 def attempts(self, obj):
-    from ops.services.tasks import retry_links
-
     links = retry_links(obj.task_id)
     lines = []
     if links["retry_of"]:
@@ -98,40 +104,3 @@ def attempts(self, obj):
     if not lines:
         return "–"
     return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in lines)))
-
-
-def sent_message(task_name: str, task_id: str, url: str):
-    return format_html('Sent {} as <a href="{}" data-new-task="{}">{}</a>.', task_name, url, task_id, task_id)
-
-
-def _task_action(request, object_id: str, *, question: str, run):
-    if not request.user.has_perm("ops.retry_task"):
-        raise PermissionDenied("needs ops.retry_task")
-    from django import forms
-
-    task_result = get_object_or_404(TaskResult, pk=object_id)
-    back = reverse("admin:django_celery_results_taskresult_change", args=[task_result.pk])
-    return confirm_then(request, forms.Form(request.POST or None), question=question.format(task_result),
-                        back=back, run=lambda data: run(task_result))
-
-
-def retry_view(request, object_id):
-    from ops.services.tasks import task_retry
-
-    def run(task_result):
-        new_id = task_retry(actor=request.user, task_result=task_result)
-        url = reverse("admin:django_celery_results_taskresult_changelist") + f"?q={new_id}"
-        return sent_message(task_result.task_name, new_id, url)
-
-    return _task_action(request, object_id, question="Send {0.task_name} again with the same arguments?", run=run)
-
-
-def revoke_view(request, object_id):
-    from ops.services.tasks import task_revoke
-
-    def run(task_result):
-        task_revoke(actor=request.user, task_id=task_result.task_id)
-        return f"Revoke sent for {task_result.task_id}: workers discard it if it has not started."
-
-    return _task_action(request, object_id, question="Revoke {0.task_id} ({0.task_name}) if it has not started?",
-                        run=run)

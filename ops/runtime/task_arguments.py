@@ -3,7 +3,8 @@
 Celery puts a *repr* of the arguments in the message (``argsrepr``, truncated at 1 KiB) and
 django-celery-results stores that repr. A repr cannot be sent again, so before each publish we
 replace it with the complete JSON (our messages are JSON-only, so the arguments always encode).
-``stored_arguments`` reads them back from a ``TaskResult`` and refuses what is not exact.
+``stored_arguments`` reads them back from a ``TaskResult`` and refuses what is not exact; ``stored_json``
+and ``task_meta`` are the one way to decode what the results backend stored.
 The queue and retry count go into the result's ``meta`` too, so a retry can go where the original went.
 """
 
@@ -34,12 +35,27 @@ class InexactArguments(ValueError):
     """The stored arguments are a repr (older or foreign message), not JSON we can send again."""
 
 
+def stored_json(stored: str):
+    """Decode a column the results backend wrote. The arguments are the JSON we published, JSON-encoded
+    once more by the backend, so a string that decodes to a string is decoded again."""
+    value = json.loads(stored)
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def task_meta(task_result) -> dict:
+    """The result's ``meta`` (queue, retries: see ``store_queue_and_retries``); ``{}`` when unreadable."""
+    try:
+        meta = json.loads(task_result.meta or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 def _decode(stored: str | None, kind: type, what: str):
     if stored in (None, ""):
         return kind()
     try:
-        inner = json.loads(stored)  # the results backend JSON-encodes the repr string once more
-        value = json.loads(inner) if isinstance(inner, str) else inner
+        value = stored_json(stored)
     except (TypeError, ValueError) as error:
         raise InexactArguments(f"{what} were stored as a repr, not JSON: {stored[:80]}") from error
     if not isinstance(value, kind):

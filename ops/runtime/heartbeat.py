@@ -128,7 +128,7 @@ def _default_extra(process_type: str) -> Callable[[], dict] | None:
         return None
 
     def web_figures() -> dict:
-        from ops.middleware import request_stats
+        from ops.runtime.middleware import request_stats
 
         snapshot = request_stats.snapshot()
         return {"threads": settings.WEB_THREADS, "busy_threads": snapshot.pop("busy_threads"), "stats": snapshot}

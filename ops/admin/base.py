@@ -1,10 +1,15 @@
-"""Edits made through the admin's own forms go to the ops audit log too, beside Django's LogEntry.
+"""Bases the portal's model pages share.
 
-Only what changed is recorded (the admin's change message: field names, never their values), so a
-password or token edited in a form never reaches the log.
+``ReadOnlyAdmin``: history nobody edits, on tables that may be big.
+
+``AuditedModelAdmin``: edits made through the admin's own forms go to the ops audit log too, beside
+Django's LogEntry. Only what changed is recorded (the admin's change message: field names, never
+their values), so a password or token edited in a form never reaches the log.
 """
 
 import json
+
+from django.contrib import admin
 
 from ops.services.audit import audit_record
 
@@ -49,3 +54,16 @@ class AuditedModelAdmin:
         target = named[0] if len(objects) == 1 else f"{queryset.count()} {self.model._meta.verbose_name_plural}"
         audit_record(actor=request.user, action=self._action("delete"), target=target, parameters={"objects": named})
         return entries
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    show_full_result_count = False  # big tables: never count them whole
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

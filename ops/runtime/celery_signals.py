@@ -19,7 +19,7 @@ def forget_inherited_pools(**_kwargs) -> None:
 
 @signals.worker_ready.connect
 def start_worker_heartbeat(sender=None, **_kwargs) -> None:
-    from ops.heartbeat import start_heartbeat
+    from ops.runtime.heartbeat import start_heartbeat
 
     consumer = sender
 
@@ -41,13 +41,13 @@ def start_worker_heartbeat(sender=None, **_kwargs) -> None:
 
 @signals.worker_shutdown.connect
 def stop_worker_heartbeat(**_kwargs) -> None:
-    from ops.heartbeat import stop_heartbeat
+    from ops.runtime.heartbeat import stop_heartbeat
 
     stop_heartbeat()
 
 
 @signals.beat_init.connect
 def start_beat_heartbeat(**_kwargs) -> None:
-    from ops.heartbeat import start_heartbeat
+    from ops.runtime.heartbeat import start_heartbeat
 
     start_heartbeat(process_type="beat")

@@ -10,14 +10,14 @@ from django.utils.html import format_html
 from django_celery_beat.admin import PeriodicTaskAdmin as StockPeriodicTaskAdmin
 from django_celery_results.models import TaskResult
 
-from ops.admin_audit import AuditedModelAdmin
-from ops.admin_task_views import sent_message, state_badge
+from ops.admin.base import AuditedModelAdmin
+from ops.admin.tasks.columns import sent_message, state_badge
 from ops.selectors.schedules import beat_status, is_from_code, next_run, schedule_in_words
 from ops.services.schedules import schedule_run_now, schedules_set_enabled
 
 
 class PeriodicTaskAdmin(AuditedModelAdmin, StockPeriodicTaskAdmin):
-    # Form edits (add, change, delete) reach the audit log through portal 1's mixin; actions through services.
+    # Form edits (add, change, delete) reach the audit log through ``AuditedModelAdmin``; actions through services.
     list_display = ("name", "task", "schedule_words", "next_run_at", "last_run_at", "last_result", "enabled",
                     "origin")
     list_filter = ("enabled", "one_off")
@@ -88,8 +88,7 @@ class PeriodicTaskAdmin(AuditedModelAdmin, StockPeriodicTaskAdmin):
     def run_now(self, request, queryset):
         for task in queryset[:20]:
             new_id = schedule_run_now(actor=request.user, periodic_task=task)
-            url = reverse("admin:django_celery_results_taskresult_changelist") + f"?q={new_id}"
-            self.message_user(request, sent_message(task.task, new_id, url))
+            self.message_user(request, sent_message(task.task, new_id))
 
     @admin.action(description="Pause selected schedules", permissions=["change"])
     def pause(self, request, queryset):

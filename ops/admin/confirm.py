@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from ops.services.audit import mask_text
+from ops.masking import mask_text
 
 
 def admin_render(request, template: str, context: dict) -> TemplateResponse:

@@ -91,7 +91,7 @@ class MaintenanceMiddleware:
 
 
 def _maintenance_state_or_none():
-    from ops.services.maintenance import maintenance_state
+    from ops.selectors.maintenance import maintenance_state
 
     try:
         return maintenance_state()
