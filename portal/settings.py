@@ -18,7 +18,7 @@ env = environ.Env()
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 EMBEDDED_DATABASE_URL = f"sqlite:///{VAR_DIR / 'idonethis.sqlite3'}"
 EMBEDDED_BROKER_URL = "filesystem://"
-EMBEDDED_BROKER_FOLDER = VAR_DIR / "broker"
+EMBEDDED_BROKER_FOLDER = Path(env.str("EMBEDDED_BROKER_DIR", default=str(VAR_DIR / "broker")))
 EMBEDDED_CACHE_URL = f"filecache://{VAR_DIR / 'cache'}"
 EMBEDDED_MAIL_DIR = VAR_DIR / "mail"
 
