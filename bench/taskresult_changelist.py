@@ -5,8 +5,8 @@ Fills ``django_celery_results_taskresult`` on PostgreSQL with ``INSERT … SELEC
 process (RequestFactory, a superuser) for four views: unfiltered, by state, by task name, search
 by task id. Prints a Markdown table (best of several renders, milliseconds).
 
-    createdb -h 127.0.0.1 -U postgres idt_ops2_bench
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/idt_ops2_bench \
+    createdb -h 127.0.0.1 -U postgres idt_task_history_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/idt_task_history_bench \
         .venv/bin/python bench/taskresult_changelist.py --sizes 10000,100000,1000000,10000000
 
 It only ever adds rows: run it again with a larger size to grow the same table.

@@ -1,8 +1,8 @@
 """The dashboard's tiles: each a small function returning a ``Tile``, registered with ``@tile``.
 
 A tile is shown only to staff holding its permission; a tile that raises is shown red with the
-error instead of breaking the dashboard. To add one (portal 2): write a function in a module that
-``ops`` imports (this one, or one imported from ``OpsConfig.ready``) and decorate it::
+error instead of breaking the dashboard. To add one: write a function in this module (or in one that
+``ops.admin`` imports) and decorate it::
 
     @tile(order=70, permission="ops.view_task_details")
     def retries(request) -> Tile:

@@ -1,4 +1,4 @@
-"""Portal 2 in a real browser: task history and a failed task, beat schedules, workers and queues
+"""Task pages in a real browser: task history and a failed task, beat schedules, workers and queues
 with their 24-hour charts, per-task statistics. Screenshots: ops-*.png (see tests/browser.py)."""
 
 import datetime as dt

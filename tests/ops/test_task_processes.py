@@ -27,7 +27,7 @@ def _result(task_id: str, status: str = "SUCCESS") -> TaskResult | None:
 
 
 def _queue() -> str:
-    return f"test-ops2-{uuid.uuid4().hex[:8]}"
+    return f"test-task-{uuid.uuid4().hex[:8]}"
 
 
 def test_it_retries_a_task_on_a_real_worker_with_exactly_the_same_arguments(dev):

@@ -1,4 +1,4 @@
-"""The thin slice: sign up, create a team, post an entry, see it on the team's day page."""
+"""Signing up, creating a team and posting an entry: the team's day page, who may see it, markers, query counts."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""The thin slice in a real browser: sign up, create a team, post, see it."""
+"""Signing up, creating a team and posting in a real browser: sign up, create a team, post, see it."""
 
 import pytest
 
@@ -20,4 +20,4 @@ def test_it_signs_up_creates_a_team_and_posts_in_a_browser(page):
     page.click("form:has(textarea) button[type=submit]")
     page.wait_for_selector("text=waiting on review")
     assert page.locator("[data-kind=blocker]").count() == 1
-    screenshot(page, "slice-team-day")
+    screenshot(page, "signup-team-day")
