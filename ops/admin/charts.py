@@ -1,35 +1,15 @@
 """Small server-rendered SVG line charts for the portal: no JavaScript, no CDN, readable in a screenshot."""
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from ops.models import Sample
+from ops.selectors.samples import Series, sample_series
 
 COLOURS = ["#2f6fb0", "#d0342c", "#2e9d4f", "#e2a400", "#7b4fb0", "#1b9aaa", "#8c564b", "#555555"]
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 170, 44, 22, 12, 22
-
-
-@dataclass
-class Series:
-    label: str
-    points: list[tuple[dt.datetime, float]]
-
-
-def sample_series(metric: str, *, hours: int = 24, keys: list[str] | None = None, limit: int = 8) -> list[Series]:
-    """One series per key of ``metric`` over the last ``hours`` (an index range on metric, time)."""
-    since = timezone.now() - dt.timedelta(hours=hours)
-    rows = Sample.objects.filter(metric=metric, taken_at__gte=since).order_by("taken_at")
-    if keys is not None:
-        rows = rows.filter(key__in=keys)
-    grouped: dict[str, list] = {}
-    for key, taken_at, value in rows.values_list("key", "taken_at", "value"):
-        grouped.setdefault(key or metric, []).append((taken_at, value))
-    busiest = sorted(grouped.items(), key=lambda item: -max(v for _, v in item[1]))[:limit]
-    return [Series(label, points) for label, points in sorted(busiest)]
 
 
 def line_chart(title: str, series: list[Series], *, hours: int = 24, unit: str = "",

@@ -5,10 +5,11 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from ops.admin.charts import line_chart, sample_series
+from ops.admin.charts import line_chart
 from ops.admin.confirm import admin_render
 from ops.roles import SUPERUSER, has_ops_permission
 from ops.selectors.celery import known_queues, worker_overview
+from ops.selectors.samples import sample_series
 from ops.selectors.task_stats import task_stats
 from ops.selectors.tasks import queue_depths
 from ops.services.tasks import queue_purge
