@@ -47,8 +47,13 @@ def _task_action(request, object_id: str, *, question: str, run):
         raise PermissionDenied("needs ops.retry_task")
     task_result = get_object_or_404(TaskResult, pk=object_id)
     back = reverse("admin:django_celery_results_taskresult_change", args=[task_result.pk])
-    return confirm_then(request, forms.Form(request.POST or None), question=question.format(task_result),
-                        back=back, run=lambda data: run(task_result))
+    return confirm_then(
+        request,
+        forms.Form(request.POST or None),
+        question=question.format(task_result),
+        back=back,
+        run=lambda data: run(task_result),
+    )
 
 
 def retry_view(request, object_id):
@@ -63,8 +68,9 @@ def revoke_view(request, object_id):
         task_revoke(actor=request.user, task_id=task_result.task_id)
         return _revoked_message(task_result.task_id)
 
-    return _task_action(request, object_id, question="Revoke {0.task_id} ({0.task_name}) if it has not started?",
-                        run=run)
+    return _task_action(
+        request, object_id, question="Revoke {0.task_id} ({0.task_name}) if it has not started?", run=run
+    )
 
 
 # --- revoke by id (a task that has no result yet: only its id is known) --------------------------
@@ -78,5 +84,10 @@ def revoke_by_id_view(request):
         return _revoked_message(data["task_id"])
 
     params = request.POST or request.GET
-    return confirm_then(request, TaskIdForm(params), question=f"Revoke task {params.get('task_id')} before it starts?",
-                        back=reverse("admin:ops_celery"), run=run)
+    return confirm_then(
+        request,
+        TaskIdForm(params),
+        question=f"Revoke task {params.get('task_id')} before it starts?",
+        back=reverse("admin:ops_celery"),
+        run=run,
+    )
