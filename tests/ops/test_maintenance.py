@@ -6,7 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from ops.models import AuditRecord
-from ops.services.maintenance import maintenance_forget, maintenance_set, maintenance_state
+from ops.selectors.maintenance import maintenance_forget, maintenance_state
+from ops.services.maintenance import maintenance_set
 from tests.ops.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def test_it_refreshes_a_stale_flag_in_the_background_so_no_request_waits_on_it(r
     assert maintenance_state()["enabled"] is False  # read once, remembered
     # Another dyno turns maintenance on (its service call forgets only its own memory, not ours).
     OpsSetting.objects.update_or_create(key="maintenance", defaults={"value": {"enabled": True}, "updated_by": root})
-    monkeypatch.setattr("ops.services.maintenance.CHECK_EVERY_SECONDS", 0)
+    monkeypatch.setattr("ops.selectors.maintenance.CHECK_EVERY_SECONDS", 0)
     with connection.execute_wrapper(_database_down):  # the request's thread never asks the database
         assert maintenance_state()["enabled"] is False  # what we knew, at once
     wait_for(lambda: maintenance_state()["enabled"] is True, timeout=10, what="the background refresh")

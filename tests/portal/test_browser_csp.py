@@ -6,7 +6,8 @@ from django_celery_beat.models import CrontabSchedule
 
 from core.services.entries import entries_create_from_lines
 from core.services.social import comment_create, like_toggle
-from ops.services.maintenance import maintenance_forget, maintenance_set
+from ops.selectors.maintenance import maintenance_forget
+from ops.services.maintenance import maintenance_set
 from tests.ops.conftest import _staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
