@@ -1,8 +1,9 @@
 """Turn the body of a reply email into the lines someone meant to post.
 
 Quoted history, "On … wrote:" and Outlook header blocks, signatures and "Sent from my iPhone" are
-removed by mail-parser-reply; this module only feeds it text (HTML-only mail converted first) and
-covers the few mobile footers and forward markers it does not know.
+removed by mail-parser-reply; this module only feeds it text (each part decoded by its charset, with
+legacy fallbacks; HTML-only mail converted first) and covers the few mobile footers and forward
+markers it does not know.
 """
 
 import re
@@ -56,6 +57,32 @@ class _TextFromHtml(HTMLParser):
 
     def _hidden(self) -> bool:
         return any(self.stack)
+
+
+def decode_text(data: bytes, charset: str | None = None) -> str:
+    """Text from a part's bytes: the declared charset when Python knows it and the bytes fit it, else
+    UTF-8, else windows-1252 (what undeclared 8-bit mail nearly always is), else UTF-8 with U+FFFD for
+    what nothing reads, so a wrong guess shows as replacement characters rather than silently garbled."""
+    for candidate in (charset, "utf-8", "cp1252"):
+        if not candidate:
+            continue
+        try:
+            return data.decode(candidate)
+        except (LookupError, UnicodeDecodeError):  # unknown-8bit, x-bogus, or bytes the charset lies about
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def body_texts(message) -> tuple[str, str]:
+    """The first plain-text and HTML bodies that are not attachments, as anymail's ``message.text`` and
+    ``.html`` pick them, but decoded with :func:`decode_text` (anymail fails on an unknown charset)."""
+    found = {"text/plain": None, "text/html": None}
+    for part in message.walk():
+        kind = part.get_content_type()
+        if kind in found and found[kind] is None and not part.is_attachment():
+            payload = part.get_payload(decode=True) or b""
+            found[kind] = re.sub(r"\r\n|\r", "\n", decode_text(payload, part.get_content_charset()))
+    return found["text/plain"] or "", found["text/html"] or ""
 
 
 def html_to_text(html: str) -> str:
