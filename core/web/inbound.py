@@ -68,6 +68,13 @@ class InboundPostMixin:
             return HttpResponseBadRequest(f"Unusable webhook post: {error}", content_type="text/plain")
 
 
+    def parse_events(self, request):
+        try:
+            return super().parse_events(request)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:  # the wrong shape: nothing stored yet
+            raise _Refused(400, f"Unusable webhook post: {error!r}") from None
+
+
 def _read_post(request) -> None:
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.models import Entry, InboundMessage, InboundToken
 from core.services.inbound import inbound_messages_prune
-from core.web.inbound import inbound_credentials_check
+from core.web.inbound import inbound_credentials_check, webhook_urlpatterns
 from tests import mailgun
 from tests.processes import ROOT
 
@@ -140,7 +140,7 @@ def test_the_test_settings_pass_the_inbound_check():
     assert inbound_credentials_check(app_configs=None) == []
 
 
-def _manage_check(tmp_path, **env):
+def _manage_check(tmp_path, *command, **env):
     base = {
         "PATH": "/usr/bin:/bin",
         "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -149,13 +149,22 @@ def _manage_check(tmp_path, **env):
         "DJANGO_ALLOWED_HOSTS": "idonethis.example",
     }
     return subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env={**base, **env}, capture_output=True, text=True
+        [sys.executable, "manage.py", *(command or ["check"])],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 def test_production_refuses_to_start_without_the_providers_webhook_signing_key(tmp_path):
     result = _manage_check(tmp_path, DJANGO_DEBUG="false", ANYMAIL_ESP="mailgun", MAILGUN_API_KEY="key-123")
     assert result.returncode != 0 and "core.E101" in result.stderr
+    # The release phase (Procfile) runs migrate, which runs the checks first: the deploy stops there.
+    release = _manage_check(tmp_path, "migrate", "--noinput", DJANGO_DEBUG="false", ANYMAIL_ESP="mailgun")
+    assert release.returncode != 0 and "core.E101" in release.stderr
+    assert "Applying" not in release.stdout
     configured = _manage_check(
         tmp_path, DJANGO_DEBUG="false", ANYMAIL_ESP="mailgun", MAILGUN_WEBHOOK_SIGNING_KEY="whsec-123"
     )
@@ -169,3 +178,23 @@ def test_the_embedded_defaults_start_with_a_generated_local_signing_key(tmp_path
     assert len(key) >= 32
     assert _manage_check(tmp_path, DJANGO_DEBUG="true").returncode == 0
     assert (tmp_path / "inbound-signing-key").read_text().strip() == key  # the same key on every start
+
+
+def test_another_configured_provider_gets_its_own_urls_only():
+    names = [p.name for p in webhook_urlpatterns("postmark")]
+    assert names == ["postmark_inbound_webhook", "postmark_tracking_webhook"]
+    names = [p.name for p in webhook_urlpatterns("mailgun")]
+    assert names == ["mailgun_inbound_webhook", "mailgun_tracking_webhook"]
+    assert webhook_urlpatterns("none") == []
+
+
+@pytest.mark.parametrize("body", [b"", b"not json", b"[]", b'{"FromFull": 3}', b'{"RawEmail": null}'])
+def test_another_providers_inbound_url_answers_4xx_to_junk_with_its_basic_auth(rf, db, body):
+    view = webhook_urlpatterns("postmark")[0].callback
+    request = rf.post("/anymail/postmark/inbound/", body, content_type="application/json")
+    request.META["HTTP_AUTHORIZATION"] = mailgun.basic_auth()
+    status = view(request).status_code
+    # Refused before anything is stored, or (authentic, but no usable mail in it) stored as a rejection.
+    stored = list(InboundMessage.objects.values_list("outcome", flat=True))
+    assert (400 <= status < 500 and stored == []) or (status == 200 and stored == [InboundMessage.Outcome.REJECTED])
+    assert not Entry.objects.exists()
