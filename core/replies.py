@@ -13,6 +13,9 @@ from mailparser_reply import EmailReplyParser  # noqa: F401  (the maintained lib
 from mailparser_reply.parser import EmailMessage
 
 MAX_LINES = 50
+# A day's reply fits in far less; past this a huge mail is quoted history or pasted logs, and the reply
+# parser's regexes take seconds per megabyte (a 20 MB text body would outlast the router's 30 s).
+MAX_REPLY_CHARS = 100_000
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _STOP_LINES = re.compile(
     r"^(?:-{2,}\s*Forwarded message\s*-{2,}|Begin forwarded message:|-{2,}\s*Original Message\s*-{2,}"
@@ -95,7 +98,8 @@ def html_to_text(html: str) -> str:
 
 def reply_text(*, text: str | None, html: str | None = None) -> str:
     """The newest part of a reply: what the sender wrote above (or below) the quoted email."""
-    body = text if text and text.strip() else html_to_text(html or "")
+    body = text if text and text.strip() else html_to_text((html or "")[: MAX_REPLY_CHARS * 4])
+    body = body[:MAX_REPLY_CHARS]
     message = EmailMessage(text=body, languages=["en"], keep_hyphen_lists=True).read()
     for reply in message.replies:
         written = [line for line in reply.body.splitlines() if not line.lstrip().startswith(">")]

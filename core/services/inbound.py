@@ -84,6 +84,8 @@ def inbound_token_use(*, esp: str, token: str, digest: str, expires_at: dt.datet
         raise InboundTokenReused(f"{esp} token already used for another post") from None
 
 
+# Support reads the stored copy; a 20 MB pasted log need not be kept whole (the reply is parsed first).
+MAX_STORED_RAW_BYTES = 1024 * 1024
 # The stdlib email parser raises these (and anymail ValueError subclasses) on hostile headers.
 _MALFORMED = (ValueError, LookupError, IndexError, TypeError, AttributeError)
 
@@ -129,6 +131,8 @@ def _stored_raw(message) -> str:
         data = message.as_bytes()
     except _MALFORMED + (UnicodeError,):
         data = str(message.get_payload() if not message.is_multipart() else "").encode("utf-8", "surrogateescape")
+    if len(data) > MAX_STORED_RAW_BYTES:
+        data = data[:MAX_STORED_RAW_BYTES] + f"\n(truncated: {len(data)} bytes in all)\n".encode()
     return _clean(decode_text(data))
 
 

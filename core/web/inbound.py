@@ -67,7 +67,6 @@ class InboundPostMixin:
             # A post of the wrong shape (JSON, a store() route, a tracking event): the sender's mistake.
             return HttpResponseBadRequest(f"Unusable webhook post: {error}", content_type="text/plain")
 
-
     def parse_events(self, request):
         try:
             return super().parse_events(request)
