@@ -87,7 +87,7 @@ def inbound_token_use(*, esp: str, token: str, digest: str, expires_at: dt.datet
 # Support reads the stored copy; a 20 MB pasted log need not be kept whole (the reply is parsed first).
 MAX_STORED_RAW_BYTES = 1024 * 1024
 # The stdlib email parser raises these (and anymail ValueError subclasses) on hostile headers.
-_MALFORMED = (ValueError, LookupError, IndexError, TypeError, AttributeError)
+_MALFORMED = (ValueError, LookupError, IndexError, TypeError, AttributeError, OverflowError)
 
 
 def _clean(value) -> str:
