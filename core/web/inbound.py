@@ -61,7 +61,7 @@ class InboundPostMixin:
             return super().dispatch(request, *args, **kwargs)
         except _Refused as refused:
             return HttpResponse(str(refused), status=refused.status, content_type="text/plain")
-        except (AnymailConfigurationError, AnymailError) as error:  # the former is an ImproperlyConfigured
+        except (AnymailConfigurationError, AnymailError) as error:  # (the first is not an AnymailError)
             if isinstance(error, AnymailWebhookValidationFailure):
                 raise  # anymail's own answer: 400 through Django's SuspiciousOperation handling
             # A post of the wrong shape (JSON, a store() route, a tracking event): the sender's mistake.
@@ -104,7 +104,7 @@ def _read_post(request) -> None:
     post._mutable = False
     # Django's own cache of the parsed form: set, it stops Django parsing the body with its global limits.
     request._post, request._files = post, MultiValueDict()
-    request.inbound_fields = {name.decode("utf-8", "replace"): value for name, value in fields}
+    request.inbound_fields = fields  # (name, value) bytes as posted, in order
 
 
 def _multipart_fields(request, length: int) -> list[tuple[bytes, bytes]]:
@@ -153,7 +153,7 @@ class MailgunInboundView(InboundPostMixin, MailgunInboundWebhookView):
                 fresh = inbound_token_use(
                     esp="mailgun",
                     token=request.POST["token"],
-                    digest=_digest(request.inbound_fields),
+                    digest=hashlib.sha256(repr(sorted(request.inbound_fields)).encode()).hexdigest(),
                     expires_at=signed_at + dt.timedelta(seconds=settings.INBOUND_SIGNATURE_MAX_AGE_SECONDS),
                 )
             except InboundTokenReused as error:
@@ -165,16 +165,26 @@ class MailgunInboundView(InboundPostMixin, MailgunInboundWebhookView):
 
     def esp_to_anymail_event(self, request):
         event = super().esp_to_anymail_event(request)
-        raw = request.inbound_fields["body-mime"]
+        raw = [value for name, value in request.inbound_fields if name == b"body-mime"][-1]  # anymail takes the last
         if not _is_utf8(raw):
             # anymail parsed the form's text, in which a raw 8-bit windows-1252 body is already lost;
             # parse the posted bytes instead and keep what anymail read from the other fields.
             exact = AnymailInboundMessage.parse_raw_mime_bytes(raw)
-            for name in ("envelope_sender", "envelope_recipient", "stripped_text", "stripped_html"):
+            for name in _ESP_ATTRIBUTES:
                 setattr(exact, name, getattr(event.message, name))
-            exact.spam_detected, exact.spam_score = event.message.spam_detected, event.message.spam_score
             event.message = exact
         return event
+
+
+# What anymail's Mailgun view sets on the message from the other form fields and the headers.
+_ESP_ATTRIBUTES = (
+    "envelope_sender",
+    "envelope_recipient",
+    "stripped_text",
+    "stripped_html",
+    "spam_detected",
+    "spam_score",
+)
 
 
 def _signed_at(timestamp: str) -> dt.datetime:
@@ -182,13 +192,6 @@ def _signed_at(timestamp: str) -> dt.datetime:
         return dt.datetime.fromtimestamp(int(timestamp), tz=dt.UTC)
     except (ValueError, OverflowError, OSError):
         raise _Refused(400, "Mailgun webhook timestamp is not a Unix time") from None
-
-
-def _digest(fields: dict[str, bytes]) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(fields):
-        digest.update(hashlib.sha256(name.encode()).digest() + hashlib.sha256(fields[name]).digest())
-    return digest.hexdigest()
 
 
 def _is_utf8(data: bytes) -> bool:
