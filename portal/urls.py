@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core.web.inbound import webhook_urlpatterns
-from ops.health import health
+from ops.runtime.health import health
 
 urlpatterns = [
     path("health", health, name="health"),

@@ -4,11 +4,10 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
+from core.emails.accounts import invitation_message
 from core.models import Invitation, Membership, Organization, Team
-from core.services.mail import absolute, mail_send
 from core.services.teams import membership_add, org_membership_add
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
@@ -34,12 +33,7 @@ def invitation_create(*, organization: Organization, teams: list[Team], email: s
 
 
 def invitation_send(*, invitation: Invitation) -> Invitation:
-    mail_send(
-        to=invitation.email,
-        subject=f"{invitation.invited_by or 'Someone'} invited you to {invitation.organization} on iDoneThis",
-        template="core/email/invitation.txt",
-        context={"invitation": invitation, "url": absolute(reverse("invitation", args=[invitation.code]))},
-    )
+    invitation_message(invitation=invitation).send()
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["sent_at"])
     return invitation
