@@ -91,6 +91,8 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
         fields = list(DERIVED)
         if not request.user.is_superuser:
             fields += SUPERUSER_ONLY
+        if not request.user.has_perm(ADD_ADDRESS):
+            fields.append("add_address")  # a declared form field leaves the form only as "read-only"
         return fields
 
     def get_fieldsets(self, request, obj=None):

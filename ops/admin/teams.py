@@ -137,13 +137,14 @@ class MembershipAdmin(ServiceModelAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         stored = Membership.objects.select_related("user", "team").get(pk=obj.pk)
         data, changed = form.cleaned_data, set(form.changed_data)
-        if "role" in changed:
-            self.call_service(membership_role_set, membership=stored, actor=request.user, role=data["role"])
+        # Each call is its own service; a refusal by a later one rolls the earlier ones back too.
         if changed & set(SCHEDULE):
             self.call_service(membership_schedule_update, membership=stored, actor=request.user,
                               **{f: data.get(f, getattr(stored, f)) for f in SCHEDULE})
         if "emails_throttled" in changed and not data["emails_throttled"]:
             self.call_service(membership_emails_restore, membership=stored, actor=request.user)
+        if "role" in changed:
+            self.call_service(membership_role_set, membership=stored, actor=request.user, role=data["role"])
 
     def delete_model(self, request, obj):
         self.call_service(membership_remove, membership=obj, actor=request.user)
