@@ -10,7 +10,9 @@ permissions stay Django's own fields, superuser-only, and every change is audite
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
 from core.models import AlternateEmail, Entry, Membership, User
@@ -25,7 +27,7 @@ from core.services.accounts import (
 )
 from core.services.entries import entry_delete
 from core.web.forms import time_zone_choices
-from ops.admin.base import ServiceModelAdmin, json_ready, model_state
+from ops.admin.base import AuditedModelAdmin, ServiceModelAdmin, json_ready, model_state
 
 PROFILE = ("full_name", "nickname", "time_zone")
 NOTIFICATIONS = ("email_on_comment", "email_on_mention", "email_on_like")
@@ -153,6 +155,15 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
             user_api_token_reset(user=user, actor=request.user)  # the new token is discarded unseen
 
         self.run_service_action(request, queryset, verb="api_token_reset", service=revoke, done="API tokens revoked")
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)  # Django's own, registered when django.contrib.auth.admin is imported
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedModelAdmin, DjangoGroupAdmin):
+    """Roles (defined in ``ops/roles.py``): superusers only, as Django's stock page, audited old → new."""
 
 
 @admin.register(Entry)

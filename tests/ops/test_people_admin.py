@@ -153,3 +153,16 @@ def test_it_refuses_an_address_already_in_use_with_a_message(dev, alice, bob):
     assert [str(m) for m in response.wsgi_request._messages] == ["Nothing was changed: That address is already in use."]
     alice.refresh_from_db()
     assert alice.full_name == "Alice Archer"  # the profile change in the same form rolled back too
+
+
+def test_it_audits_a_superusers_change_to_a_role_group(root, sam):
+    from django.contrib.auth.models import Group, Permission
+
+    support = Group.objects.get(name="Support")
+    url = reverse("admin:auth_group_change", args=[support.pk])
+    extra = Permission.objects.get(codename="delete_entry")
+    wanted = [*support.permissions.values_list("pk", flat=True), extra.pk]
+    assert client_for(sam).post(url, {"name": "Support", "permissions": wanted}).status_code == 403
+    assert client_for(root).post(url, {"name": "Support", "permissions": wanted}).status_code == 302
+    changes = AuditRecord.objects.get(action="auth.group.change").parameters["changes"]
+    assert extra.pk in changes["permissions"]["new"] and extra.pk not in changes["permissions"]["old"]
