@@ -150,18 +150,20 @@ class ServiceModelAdmin(AuditedModelAdmin):
     def run_service_action(self, request, queryset, *, verb: str, service: Callable, done: str) -> None:
         """Apply ``service(obj)`` to each selected object, each in its own transaction with its audit row."""
         changed, refused = 0, []
-        for obj in queryset:
+        for selected in queryset:
             try:
                 with transaction.atomic():
+                    # Locked and read afresh: the "old" is what the service changes, not what the list showed.
+                    obj = self.model._default_manager.select_for_update().get(pk=selected.pk)
                     before = self.audit_state(obj)
                     service(obj)
                     audit_change(actor=request.user, action=self._action(verb), target=_target(obj),
                                  old=before, new=self._stored_state(obj))
                 changed += 1
             except ValueError as error:
-                audit_record(actor=request.user, action=self._action(verb), target=_target(obj),
+                audit_record(actor=request.user, action=self._action(verb), target=_target(selected),
                              result=AuditRecord.Result.FAILED, detail=str(error))
-                refused.append(f"{obj}: {error}")
+                refused.append(f"{selected}: {error}")
         if changed:
             self.message_user(request, f"{done}: {changed}.", messages.SUCCESS)
         for message in refused:

@@ -164,7 +164,7 @@ class MembershipAdmin(ServiceModelAdmin, admin.ModelAdmin):
     def _act(self, request, queryset, *, verb, service, done):
         self.run_service_action(
             request,
-            queryset.select_related("user", "team"),
+            queryset,
             verb=verb,
             service=lambda membership: service(membership=membership, actor=request.user),
             done=done,
