@@ -101,8 +101,10 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or request.user.has_perm(ADD_ADDRESS):
             return fieldsets
-        return [(name, {**options, "fields": [f for f in options["fields"] if f != "add_address"]})
-                for name, options in fieldsets]
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "add_address"]})
+            for name, options in fieldsets
+        ]
 
     def user_change_password(self, request, id, form_url=""):
         if not request.user.is_superuser:
@@ -130,12 +132,19 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
             return super().save_model(request, obj, form, change)  # superuser-only account creation
         stored, data, changed = User.objects.get(pk=obj.pk), form.cleaned_data, set(form.changed_data)
         if changed & set(PROFILE):
-            self.call_service(user_profile_update, user=stored, actor=request.user,
-                              **{f: data.get(f, getattr(stored, f)) for f in PROFILE})
+            self.call_service(
+                user_profile_update,
+                user=stored,
+                actor=request.user,
+                **{f: data.get(f, getattr(stored, f)) for f in PROFILE},
+            )
         if changed & set(NOTIFICATIONS):
-            self.call_service(user_notifications_update, user=stored, actor=request.user,
-                              **{f"on_{f.removeprefix('email_on_')}": data.get(f, getattr(stored, f))
-                                 for f in NOTIFICATIONS})
+            self.call_service(
+                user_notifications_update,
+                user=stored,
+                actor=request.user,
+                **{f"on_{f.removeprefix('email_on_')}": data.get(f, getattr(stored, f)) for f in NOTIFICATIONS},
+            )
         if data.get("add_address"):
             self.call_service(alternate_email_add, user=stored, actor=request.user, email=data["add_address"])
         stock = [f for f in STOCK if f in changed]

@@ -31,8 +31,14 @@ class MembershipInline(admin.TabularInline):
     """Who is in the team, read-only; each row links to the membership's own page."""
 
     model = Membership
-    fields = readonly_fields = ("member", "role", "emails_paused", "emails_throttled", "next_reminder_at",
-                                "next_digest_at")
+    fields = readonly_fields = (
+        "member",
+        "role",
+        "emails_paused",
+        "emails_throttled",
+        "next_reminder_at",
+        "next_digest_at",
+    )
     extra = 0
 
     def has_add_permission(self, request, obj=None):
@@ -63,8 +69,9 @@ class TeamAdmin(ServiceModelAdmin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         stored, data = Team.objects.get(pk=obj.pk), form.cleaned_data
-        self.call_service(team_update, team=stored, actor=request.user,
-                          **{f: data.get(f, getattr(stored, f)) for f in TEAM_SETTINGS})
+        self.call_service(
+            team_update, team=stored, actor=request.user, **{f: data.get(f, getattr(stored, f)) for f in TEAM_SETTINGS}
+        )
 
 
 class MembershipForm(forms.ModelForm):
@@ -139,8 +146,12 @@ class MembershipAdmin(ServiceModelAdmin, admin.ModelAdmin):
         data, changed = form.cleaned_data, set(form.changed_data)
         # Each call is its own service; a refusal by a later one rolls the earlier ones back too.
         if changed & set(SCHEDULE):
-            self.call_service(membership_schedule_update, membership=stored, actor=request.user,
-                              **{f: data.get(f, getattr(stored, f)) for f in SCHEDULE})
+            self.call_service(
+                membership_schedule_update,
+                membership=stored,
+                actor=request.user,
+                **{f: data.get(f, getattr(stored, f)) for f in SCHEDULE},
+            )
         if "emails_throttled" in changed and not data["emails_throttled"]:
             self.call_service(membership_emails_restore, membership=stored, actor=request.user)
         if "role" in changed:

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _staff(*codenames: str, active: bool = True) -> User:
-    user = User.objects.create_user(email=f"staff-{User.objects.count()}@idonethis.test", is_staff=True,
-                                    is_active=active)
+    user = User.objects.create_user(
+        email=f"staff-{User.objects.count()}@idonethis.test", is_staff=True, is_active=active
+    )
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
     return User.objects.get(pk=user.pk)  # permissions are cached per object
 
@@ -25,8 +26,9 @@ def test_it_lets_only_the_person_or_permitted_staff_change_a_profile(alice, bob)
     with pytest.raises(PermissionDenied):
         user_profile_update(user=alice, actor=_staff(), full_name="x", nickname="", time_zone="UTC")
     with pytest.raises(PermissionDenied):
-        user_profile_update(user=alice, actor=_staff("change_user", active=False), full_name="x", nickname="",
-                            time_zone="UTC")
+        user_profile_update(
+            user=alice, actor=_staff("change_user", active=False), full_name="x", nickname="", time_zone="UTC"
+        )
     user_profile_update(user=alice, actor=_staff("change_user"), full_name="Al", nickname="", time_zone="UTC")
     assert User.objects.get(pk=alice.pk).full_name == "Al"
 

@@ -41,8 +41,9 @@ def _times(user) -> list[tuple]:
 
 @pytest.mark.parametrize("persona", ["sam", "dev", "root"])
 @time_machine.travel(THURSDAY_NOON, tick=False)
-def test_it_moves_alices_reminder_to_17_auckland_time_when_staff_change_her_time_zone(request, persona, team, alice,
-                                                                                       bob):
+def test_it_moves_alices_reminder_to_17_auckland_time_when_staff_change_her_time_zone(
+    request, persona, team, alice, bob
+):
     staff = request.getfixturevalue(persona)
     before = Membership.objects.get(team=team, user=alice).next_reminder_at
     response = _post(staff, alice, time_zone="Pacific/Auckland")
@@ -56,18 +57,26 @@ def test_it_moves_alices_reminder_to_17_auckland_time_when_staff_change_her_time
     assert reminder.astimezone(AUCKLAND).time() == dt.time(17, 0)
     assert digest == dt.datetime(2026, 11, 26, 19, 30, tzinfo=dt.UTC)  # Friday 08:30 in Auckland
 
-    user_profile_update(user=bob, actor=bob, full_name=bob.full_name, nickname=bob.nickname,
-                        time_zone="Pacific/Auckland")  # the product's settings page, same moment
+    user_profile_update(
+        user=bob, actor=bob, full_name=bob.full_name, nickname=bob.nickname, time_zone="Pacific/Auckland"
+    )  # the product's settings page, same moment
     assert _times(alice) == _times(bob)
 
     row = AuditRecord.objects.get(action="core.user.change")
     assert (row.actor, row.target) == (staff, f"user {alice.pk}: Alice Archer")
     changes = row.parameters["changes"]
     assert changes["time_zone"] == {"old": "UTC", "new": "Pacific/Auckland"}
-    assert changes["schedules.Rocket.next_reminder_at"] == {"old": before.isoformat().replace("+00:00", "Z"),
-                                                           "new": "2026-11-27T04:00:00Z"}
-    assert changes.keys() <= {"time_zone", "schedules.Rocket.next_reminder_at", "schedules.Rocket.next_digest_at",
-                              "schedules.Personal log.next_reminder_at", "schedules.Personal log.next_digest_at"}
+    assert changes["schedules.Rocket.next_reminder_at"] == {
+        "old": before.isoformat().replace("+00:00", "Z"),
+        "new": "2026-11-27T04:00:00Z",
+    }
+    assert changes.keys() <= {
+        "time_zone",
+        "schedules.Rocket.next_reminder_at",
+        "schedules.Rocket.next_digest_at",
+        "schedules.Personal log.next_reminder_at",
+        "schedules.Personal log.next_digest_at",
+    }
 
 
 def test_it_refuses_staff_without_a_role_and_changes_nothing(stan, sam, alice):

@@ -61,9 +61,13 @@ def test_it_resumes_paused_emails_with_next_times_as_the_product_computes_them(r
     membership_emails_resume(membership=twin, actor=alice)  # the product's own resume, same moment
     mine.refresh_from_db()
     assert not mine.emails_paused
-    assert _times(mine) == _times(twin) == (
-        dt.datetime(2026, 11, 26, 17, 0, tzinfo=UTC),  # 17:00 UTC today (a Thursday)
-        dt.datetime(2026, 11, 27, 8, 30, tzinfo=UTC),
+    assert (
+        _times(mine)
+        == _times(twin)
+        == (
+            dt.datetime(2026, 11, 26, 17, 0, tzinfo=UTC),  # 17:00 UTC today (a Thursday)
+            dt.datetime(2026, 11, 27, 8, 30, tzinfo=UTC),
+        )
     )
     row = AuditRecord.objects.get(action="core.membership.change")
     assert row.actor == staff and row.target == f"membership {mine.pk}: {mine}"
@@ -109,8 +113,9 @@ def test_it_unthrottles_so_that_the_next_tick_leaves_it_unthrottled(sam, team, a
         if how == "untick":
             assert _post_change(client, mine, emails_throttled=None).status_code == 302
         else:
-            client.post(reverse("admin:core_membership_changelist"),
-                        {"action": "emails_restore", "_selected_action": [mine.pk]})
+            client.post(
+                reverse("admin:core_membership_changelist"), {"action": "emails_restore", "_selected_action": [mine.pk]}
+            )
         membership_emails_restore(membership=twin, actor=alice)
 
     mine.refresh_from_db()
@@ -183,8 +188,9 @@ def test_it_refuses_staff_without_a_role_and_changes_nothing(stan, sam, team, bo
     data = change_form_data(client_for(sam), url, emails_paused="on")
     assert client_for(stan).post(url, data).status_code == 403
     changelist = reverse("admin:core_membership_changelist")
-    assert client_for(stan).post(changelist, {"action": "emails_pause", "_selected_action": [mine.pk]}).status_code \
-        == 403
+    assert (
+        client_for(stan).post(changelist, {"action": "emails_pause", "_selected_action": [mine.pk]}).status_code == 403
+    )
     mine.refresh_from_db()
     assert not mine.emails_paused and mine.next_reminder_at is not None
     assert not AuditRecord.objects.exists()
@@ -195,8 +201,9 @@ def test_it_answers_403_for_an_action_the_role_is_not_offered(stan, team, bob):
 
     stan.user_permissions.add(Permission.objects.get(codename="view_membership"))
     mine = _membership(team, bob)
-    response = client_for(stan).post(reverse("admin:core_membership_changelist"),
-                                     {"action": "emails_pause", "_selected_action": [mine.pk]})
+    response = client_for(stan).post(
+        reverse("admin:core_membership_changelist"), {"action": "emails_pause", "_selected_action": [mine.pk]}
+    )
     assert response.status_code == 403
     mine.refresh_from_db()
     assert not mine.emails_paused
