@@ -5,8 +5,9 @@ import datetime as dt
 from dateutil.relativedelta import relativedelta
 from django.template.loader import render_to_string
 
-from core.emails.common import build_message, links_for, month_day
+from core.emails.common import build_message, entry_icon, links_for, month_day
 from core.models import Entry, Membership
+from core.selectors.entries import open_on_q
 
 FLASHBACKS = (
     [("A week ago", relativedelta(weeks=1)), ("A month ago", relativedelta(months=1))]
@@ -28,14 +29,21 @@ def reminder_context(*, membership: Membership, local_date: dt.date) -> dict:
     today = list(
         Entry.objects.filter(team=team, occurred_on=local_date).select_related("author").order_by("created_at")
     )
+    # Goals set earlier and still open tonight: today's posts (a goal done today included) are listed once,
+    # under "You already posted today".
     goals = list(
         Entry.objects.filter(
-            team=team, author=user, kind=Entry.Kind.GOAL, occurred_on__gte=local_date - GOALS_LOOKBACK
+            open_on_q(day=local_date),
+            team=team,
+            author=user,
+            occurred_on__range=(local_date - GOALS_LOOKBACK, local_date - dt.timedelta(days=1)),
         ).order_by("occurred_on", "created_at")
     )
     days = {local_date - delta: label for label, delta in FLASHBACKS}
     past = Entry.objects.filter(team=team, author=user, kind=Entry.Kind.DONE, occurred_on__in=list(days))
     flashback = {}
+    for entry in today:
+        entry.icon = entry_icon(entry)
     for entry in past.order_by("occurred_on", "created_at"):
         flashback.setdefault(entry.occurred_on, []).append(entry)
     return {
