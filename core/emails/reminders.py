@@ -1,8 +1,11 @@
 """The evening reminder: "What did you get done?", with today's posts, open goals and a flashback."""
 
 import datetime as dt
+import re
+from email.utils import make_msgid
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from core.emails.common import build_message, entry_icon, links_for, month_day
@@ -15,6 +18,7 @@ FLASHBACKS = (
     + [("A year ago", relativedelta(years=1))]
 )
 GOALS_LOOKBACK = dt.timedelta(days=14)
+_REMINDER_ID = "reminder-"
 
 
 def reminder_subject(*, membership: Membership, local_date: dt.date) -> str:
@@ -62,10 +66,30 @@ def reminder_context(*, membership: Membership, local_date: dt.date) -> dict:
 def reminder_message(*, membership: Membership, local_date: dt.date):
     links = links_for(membership)
     context = {**reminder_context(membership=membership, local_date=local_date), **links}
-    return build_message(
+    message = build_message(
         membership=membership,
         subject=reminder_subject(membership=membership, local_date=local_date),
         text=render_to_string("email/reminder.txt", context),
         html=render_to_string("email/reminder.html", context),
         links=links,
     )
+    # The day it asks about travels in its Message-ID, so a reply's In-Reply-To says which day it answers
+    # even when the subject was edited or the reply arrives after midnight.
+    message.extra_headers["Message-ID"] = make_msgid(
+        idstring=f"{_REMINDER_ID}{local_date:%Y%m%d}", domain=settings.INBOUND_DOMAIN
+    )
+    return message
+
+
+def reminder_day(*, in_reply_to: str | None, references: str | None, arrived: dt.date) -> dt.date | None:
+    """The day one of our reminders asked about, when the reply names it (In-Reply-To, else References)."""
+    domain = re.escape(settings.INBOUND_DOMAIN)
+    for header in (in_reply_to, references):
+        for found in reversed(re.findall(rf"\.{_REMINDER_ID}(\d{{8}})@{domain}>", header or "", re.IGNORECASE)):
+            try:
+                day = dt.datetime.strptime(found, "%Y%m%d").date()
+            except ValueError:
+                continue
+            if day <= arrived + dt.timedelta(days=1):  # a reminder is never for a day after the reply arrived
+                return day
+    return None

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.emails.common import absolute
+from core.emails.reminders import reminder_day
 from core.localtime import zone_for
 from core.models import InboundMessage, Team
 from core.replies import reply_lines, reply_text
@@ -81,9 +82,14 @@ def _process(inbound: InboundMessage, message) -> None:
     if team is None:
         return _finish(inbound, outcome=outcome)
     inbound.team = team
-    zone = zone_for(user.time_zone)
-    local_now = (message.date or inbound.received_at).astimezone(zone).date()
-    inbound.entry_date = subject_date(inbound.subject, reference=local_now) or local_now
+    # The day the reminder asked about, else the day the mail arrived where the member lives; the sender's
+    # Date: header never counts (a wrong clock in a phone would date entries years away).
+    arrived = inbound.received_at.astimezone(zone_for(user.time_zone)).date()
+    inbound.entry_date = (
+        reminder_day(in_reply_to=message["In-Reply-To"], references=message["References"], arrived=arrived)
+        or subject_date(inbound.subject, reference=arrived)
+        or arrived
+    )
     inbound.reply_text = reply_text(text=message.text, html=message.html)
     made, rejected = [], []
     for line in reply_lines(inbound.reply_text):
