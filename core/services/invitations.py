@@ -33,12 +33,25 @@ def invitation_create(*, organization: Organization, teams: list[Team], email: s
     return invitation
 
 
+def invitation_place(invitation: Invitation) -> str:
+    """Where someone is invited: "Acme (Rocket, Ops)", or just "Rocket Crew" when the team is named as its
+    organization (a new team's organization takes its name), never "Rocket Crew (Rocket Crew)"."""
+    organization = invitation.organization.name
+    teams = [t.name for t in invitation.teams.order_by("name") if t.name.casefold() != organization.casefold()]
+    return f"{organization} ({', '.join(teams)})" if teams else organization
+
+
 def invitation_send(*, invitation: Invitation) -> Invitation:
+    place = invitation_place(invitation)
     mail_send(
         to=invitation.email,
-        subject=f"{invitation.invited_by or 'Someone'} invited you to {invitation.organization} on iDoneThis",
+        subject=f"{invitation.invited_by or 'Someone'} invited you to {place} on iDoneThis",
         template="core/email/invitation.txt",
-        context={"invitation": invitation, "url": absolute(reverse("invitation", args=[invitation.code]))},
+        context={
+            "invitation": invitation,
+            "place": place,
+            "url": absolute(reverse("invitation", args=[invitation.code])),
+        },
     )
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["sent_at"])
