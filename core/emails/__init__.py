@@ -1,4 +1,6 @@
-"""Email content: the reminder and the digest, composed as ready-to-send Django messages."""
+"""Email content, composed as ready-to-send Django messages: the reminder and the digest (``compose``),
+notification batches, invitations and address verification, and the answer to unknown senders.
+Services decide when to send and record it; what an email says is decided here."""
 
 import datetime as dt
 

@@ -7,11 +7,10 @@ import secrets
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
+from core.emails.accounts import verification_message
 from core.models import AlternateEmail, Membership, User
-from core.services.mail import absolute, mail_send
 from core.services.schedules import (
     membership_emails_pause,
     membership_emails_resume,
@@ -107,12 +106,7 @@ def user_api_token_reset(*, user: User) -> str:
 
 def email_verification_send(*, user: User, email: str) -> None:
     token = signing.dumps({"u": user.pk, "e": email}, salt=VERIFY_SALT)
-    mail_send(
-        to=email,
-        subject="Confirm your email address on iDoneThis",
-        template="core/email/verify.txt",
-        context={"user": user, "email": email, "url": absolute(reverse("email_verify", args=[token]))},
-    )
+    verification_message(user=user, email=email, token=token).send()
 
 
 def alternate_email_add(*, user: User, email: str) -> AlternateEmail:

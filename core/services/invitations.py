@@ -4,11 +4,10 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
+from core.emails.accounts import invitation_message
 from core.models import Invitation, Membership, Organization, Team
-from core.services.mail import absolute, mail_send
 from core.services.teams import membership_add, org_membership_add
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
@@ -33,26 +32,8 @@ def invitation_create(*, organization: Organization, teams: list[Team], email: s
     return invitation
 
 
-def invitation_place(invitation: Invitation) -> str:
-    """Where someone is invited: "Acme (Rocket, Ops)", or just "Rocket Crew" when the team is named as its
-    organization (a new team's organization takes its name), never "Rocket Crew (Rocket Crew)"."""
-    organization = invitation.organization.name
-    teams = [t.name for t in invitation.teams.order_by("name") if t.name.casefold() != organization.casefold()]
-    return f"{organization} ({', '.join(teams)})" if teams else organization
-
-
 def invitation_send(*, invitation: Invitation) -> Invitation:
-    place = invitation_place(invitation)
-    mail_send(
-        to=invitation.email,
-        subject=f"{invitation.invited_by or 'Someone'} invited you to {place} on iDoneThis",
-        template="core/email/invitation.txt",
-        context={
-            "invitation": invitation,
-            "place": place,
-            "url": absolute(reverse("invitation", args=[invitation.code])),
-        },
-    )
+    invitation_message(invitation=invitation).send()
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["sent_at"])
     return invitation
