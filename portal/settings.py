@@ -384,3 +384,5 @@ if DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=True):
         INTERNAL_IPS = ["127.0.0.1"]
         # The toolbar styles itself inline: report violations in the console instead of blocking it.
         CONTENT_SECURITY_POLICY_REPORT_ONLY, CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY, None
+        # Open, the toolbar covers the app's navigation: it starts as a small handle and opens on a click.
+        DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}

@@ -102,3 +102,16 @@ def test_it_keeps_sessions_in_the_database_and_bounds_a_redis_cache():
     assert _settings(PRODUCTION_ENV, "s.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
     options = _settings(PRODUCTION_ENV, 's.CACHES["default"]["OPTIONS"]')
     assert options == {"socket_connect_timeout": 1, "socket_timeout": 1}
+
+
+def test_the_debug_toolbar_starts_collapsed_under_bin_run(tmp_path):
+    """bin/run debugs with the toolbar on; open, it covers the navigation, so it starts as a handle."""
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "html = Client().get('/', HTTP_HOST='localhost').content.decode(); "
+        "print('djDebug' in html, 'data-default-show=\"false\"' in html)"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_DEBUG": "true", "VAR_DIR": str(tmp_path)}
+    result = _run(["-c", code], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
