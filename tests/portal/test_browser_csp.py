@@ -67,10 +67,12 @@ def test_it_loads_every_main_page_without_a_csp_violation(page, alice, bob, team
         f"/e/{entry.hash_id}/",
         "/u/settings/",
         "/notifications/",
+        f"/o/{team.organization.hash_id}/",
         "/teams/",
         "/teams/new/",
     ):
         watch.visit(path)
+    watch.visit("/no-such-page/", status=404)
     # The delete confirmation moved from an inline handler to app.js: it still asks, and "no" keeps the entry.
     page.goto(f"/e/{entry.hash_id}/")
     asked = []
