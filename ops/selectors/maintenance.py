@@ -1,5 +1,6 @@
 """The app's own maintenance mode: a flag in the database, read cheaply by the middleware."""
 
+import logging
 import threading
 import time
 
@@ -8,12 +9,14 @@ from django.db import DatabaseError, connection
 
 from ops.models import OpsSetting
 
+logger = logging.getLogger(__name__)
+
 MAINTENANCE_KEY = "maintenance"
 CHECK_EVERY_SECONDS = 2.0  # each process asks the database at most this often
 
 _memo_lock = threading.Lock()
 _refreshing = threading.Lock()  # one thread per process asks the database; the others use what we knew
-_memo: dict = {"at": 0.0, "state": None}
+_memo: dict = {"at": 0.0, "state": None, "generation": 0}  # forgetting bumps the generation
 
 
 def maintenance_state(*, fresh: bool = False) -> dict:
@@ -33,15 +36,20 @@ def maintenance_state(*, fresh: bool = False) -> dict:
 
 
 def _refresh(known: dict | None) -> dict:
+    with _memo_lock:
+        generation = _memo["generation"]
     state = _read(known)
     with _memo_lock:
-        _memo.update(at=time.monotonic(), state=state)
+        if _memo["generation"] == generation:  # a read that began before a change must not undo it
+            _memo.update(at=time.monotonic(), state=state)
     return state
 
 
 def _refresh_in_background(known: dict) -> None:
     try:
         _refresh(known)
+    except Exception:  # keep what we knew; the next stale read tries again
+        logger.warning("could not refresh the maintenance flag", exc_info=True)
     finally:
         _refreshing.release()
         connection.close()  # this thread's connection goes back to the pool
@@ -60,4 +68,4 @@ def _read(known: dict | None) -> dict:
 def maintenance_forget() -> None:
     """Drop this process's remembered state (after a change, and between tests)."""
     with _memo_lock:
-        _memo.update(at=0.0, state=None)
+        _memo.update(at=0.0, state=None, generation=_memo["generation"] + 1)
