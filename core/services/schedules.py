@@ -37,8 +37,10 @@ def membership_schedule_next(*, membership: Membership, now=None) -> Membership:
     return membership
 
 
-def membership_emails_restore(*, membership: Membership, now=None) -> Membership:
-    """Back to the member's chosen days after the inactivity throttle (new entry or "email me daily again")."""
+def membership_emails_restore(*, membership: Membership, now=None, actor=None) -> Membership:
+    """Back to the member's chosen days after the inactivity throttle (new entry or "email me daily again").
+
+    ``actor``: who asked (the member, or staff through the portal, which audits it); core records nothing."""
     now = now or timezone.now()
     membership.emails_throttled = False
     membership.emails_restored_at = now
@@ -46,15 +48,15 @@ def membership_emails_restore(*, membership: Membership, now=None) -> Membership
     return membership_schedule_next(membership=membership, now=now)
 
 
-def membership_emails_pause(*, membership: Membership, now=None) -> Membership:
-    """Stop this team's emails for this member (one-click unsubscribe); settings can resume them."""
+def membership_emails_pause(*, membership: Membership, now=None, actor=None) -> Membership:
+    """Stop this team's emails for this member (one-click unsubscribe, or support); settings can resume them."""
     membership.emails_paused = True
     membership.save(update_fields=["emails_paused"])
     return membership_schedule_next(membership=membership, now=now)
 
 
-def membership_emails_resume(*, membership: Membership, now=None) -> Membership:
-    """Turn a paused membership's emails back on (settings page)."""
+def membership_emails_resume(*, membership: Membership, now=None, actor=None) -> Membership:
+    """Turn a paused membership's emails back on (settings page, or support)."""
     membership.emails_paused = False
     membership.save(update_fields=["emails_paused"])
     return membership_schedule_next(membership=membership, now=now)
