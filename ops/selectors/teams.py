@@ -45,7 +45,7 @@ def team_overview(*, hash_id: str, now: dt.datetime | None = None) -> TeamOvervi
             "reminder_days": days_in_words(m.reminder_days),
             "digest_days": days_in_words(m.digest_days),
         }
-        for m in Membership.objects.filter(team=team).select_related("user").order_by("user__email")
+        for m in sorted(Membership.objects.filter(team=team).select_related("user"), key=lambda m: m.user.email)
     ]
     # Days are the authors' local days (occurred_on); the range is wide enough for every zone.
     end = now.date() + dt.timedelta(days=1)
