@@ -85,7 +85,7 @@ def daily_bars(title: str, per_day: list[tuple[dt.date, int]], *, unit: str = "e
     parts = [f'<svg class="ops-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
              f' role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
              f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#ccc"/>',
-             f'<text x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end" font-size="10">{_figure(top)}</text>',
+             f'<text x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end" font-size="10">{top:,}</text>',
              f'<text x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end" font-size="10">0</text>']
     for index, (day, count) in enumerate(per_day):
         bar_h = plot_h * count / top

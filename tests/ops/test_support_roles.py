@@ -19,13 +19,25 @@ OK, FORBIDDEN = 200, 403
 @pytest.fixture
 def things(alice, team, client):
     membership = Membership.objects.get(user=alice, team=team)
-    delivery = Delivery.objects.create(membership=membership, kind="digest", local_date=timezone.now().date(),
-                                       status="failed", claimed_at=timezone.now())
+    delivery = Delivery.objects.create(
+        membership=membership,
+        kind="digest",
+        local_date=timezone.now().date(),
+        status="failed",
+        claimed_at=timezone.now(),
+    )
     mailgun.post(client, mailgun.reply(sender="stranger@example.org"))
-    invitation = Invitation.objects.create(organization=team.organization, email="dora@example.com",
-                                           expires_at=timezone.now() + dt.timedelta(days=3))
-    return {"alice": alice, "team": team, "membership": membership, "delivery": delivery,
-            "inbound": InboundMessage.objects.get(), "invitation": invitation}
+    invitation = Invitation.objects.create(
+        organization=team.organization, email="dora@example.com", expires_at=timezone.now() + dt.timedelta(days=3)
+    )
+    return {
+        "alice": alice,
+        "team": team,
+        "membership": membership,
+        "delivery": delivery,
+        "inbound": InboundMessage.objects.get(),
+        "invitation": invitation,
+    }
 
 
 def _requests(t):

@@ -4,6 +4,8 @@ email's page, and the actions the runbook needs ("I didn't get my digest", "my r
 when it sends something. Staff never see a password or token, and cannot act as the person.
 """
 
+import datetime as dt
+
 from django import forms
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -135,7 +137,7 @@ def inbound_page(request, pk: int):
             "why": why.format(from_email=inbound.from_email, to_email=inbound.to_email),
             "entries": inbound.parsed.get("entries", []),
             "rejected": inbound.parsed.get("rejected", []),
-            "reprocessed": inbound.parsed.get("reprocessed"),
+            "reprocessed": _reprocessed(inbound),
             "can_reparse": _can(request, "ops.reparse_inbound")
             and inbound.outcome != InboundMessage.Outcome.ENTRIES_CREATED,
             "sender": User.objects.alias(address=Lower("email"))
@@ -146,6 +148,22 @@ def inbound_page(request, pk: int):
             else None,
         },
     )
+
+
+def _reprocessed(inbound: InboundMessage) -> str:
+    again = inbound.parsed.get("reprocessed")
+    if not again:
+        return ""
+    try:
+        when = f"{dt.datetime.fromisoformat(again['at']).astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        was = InboundMessage.Outcome(again["previous_outcome"]).label
+    except (KeyError, TypeError, ValueError):
+        return str(again)
+    return f"{when} (before: {was})"
+
+
+def _entries(n: int) -> str:
+    return f"{n} entry created" if n == 1 else f"{n} entries created"
 
 
 # --- actions ----------------------------------------------------------------------------------------
@@ -257,6 +275,6 @@ def reprocess_view(request):
 
     def run(data):
         result = support_inbound_reprocess(actor=request.user, inbound=data["inbound"])
-        return f"Parsed again: {result.get_outcome_display()}, {result.entries_created} entries created."
+        return f"Parsed again: {result.get_outcome_display()}, {_entries(result.entries_created)}."
 
     return confirm_then(request, form, question=question, back=back, run=run)
