@@ -271,3 +271,20 @@ def test_it_answers_bad_input_with_a_message_not_a_500(sam):
         response = client.post(reverse(name), {**data, "confirmed": "yes"}, follow=True)
         assert response.status_code == 200 and "Nothing done" in response.content.decode(), name
     assert not AuditRecord.objects.exists()
+
+
+def test_it_marks_a_resend_the_provider_refused_as_failed_and_lets_support_ask_again(sam, alice, bob, team, settings):
+    entry_create(author=bob, team=team, text="Worth a digest", occurred_on=timezone.now().date() - dt.timedelta(days=2))
+    original = _failed_digest(Membership.objects.get(user=alice, team=team))
+    first = delivery_resend(delivery=original, actor=sam, enqueue=lambda pk: None)
+    settings.EMAIL_BACKEND = "tests.core.test_deliveries.BrokenBackend"
+    with pytest.raises(ConnectionError, match="ESP unreachable"):
+        delivery_resend_send(delivery_id=first.pk)
+    first.refresh_from_db()
+    assert first.status == "failed" and first.error and first.attempts == 1
+    assert delivery_resend_send(delivery_id=first.pk) is None  # never retried by itself: at most once
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    second = delivery_resend(delivery=first, actor=sam, enqueue=lambda pk: None)  # a resend of a resend: the original
+    assert second.resend_of == original
+    assert delivery_resend_send(delivery_id=second.pk).status == "sent"
+    assert list(original.resends.order_by("pk").values_list("status", flat=True)) == ["failed", "sent"]
