@@ -69,7 +69,6 @@ class Operations(models.Model):
             ("retry_task", "Can retry a task or run a schedule now"),
             # Support tools (ops/admin/pages/support.py)
             ("resend_email", "Can resend a reminder, digest, invitation or password-reset email"),
-            ("change_email_schedule", "Can pause, resume or unthrottle a person's emails"),
             ("unlock_login", "Can unlock a locked-out login"),
             ("reparse_inbound", "Can re-run parsing of a stored inbound email"),
         ]

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("ops", "0012_support_permissions"),
-        ("core", "0007_delivery_resend"),
+        ("core", "0008_delivery_resend"),
     ]
 
     operations = [migrations.RunPython(create_indexes, drop_indexes, elidable=False)]

@@ -57,7 +57,9 @@ def _digest_mails(mail_dir) -> list:
 
 def test_it_resends_yesterdays_failed_digest_from_the_person_page(page, settings, tmp_path, alice, bob, team):
     sam = _staff("sam@idonethis.test", group=SUPPORT)
-    user_profile_update(user=alice, full_name=alice.full_name, nickname=alice.nickname, time_zone="America/New_York")
+    user_profile_update(
+        user=alice, actor=alice, full_name=alice.full_name, nickname=alice.nickname, time_zone="America/New_York"
+    )
     membership = Membership.objects.get(user=alice, team=team)
     zone_today = timezone.now().astimezone(NEW_YORK).date()
     for days_ago in range(1, 4):
@@ -148,7 +150,7 @@ def test_it_shows_a_team_with_its_eight_weeks_and_the_find_results(page, alice, 
                 text=f"Day {days_ago} #{n}",
                 occurred_on=today - dt.timedelta(days=days_ago),
             )
-    user_profile_update(user=bob, full_name="Rocket Bob", nickname=bob.nickname, time_zone="Europe/Berlin")
+    user_profile_update(user=bob, actor=bob, full_name="Rocket Bob", nickname=bob.nickname, time_zone="Europe/Berlin")
     _log_in(page, sam)
     _find(page, "rocket")
     assert page.locator('[data-found="person"]').count() == 1 and page.locator('[data-found="team"]').count() == 1

@@ -69,7 +69,7 @@ def test_it_finds_a_team_an_entry_a_task_and_an_inbound_email_by_their_ids(sam, 
 
 
 def test_it_lists_several_matches_by_kind(sam, alice, bob, team):
-    user_profile_update(user=bob, full_name="Rocket Bob", nickname="rocketbob", time_zone="UTC")
+    user_profile_update(user=bob, actor=bob, full_name="Rocket Bob", nickname="rocketbob", time_zone="UTC")
     response = _find(client_for(sam), "rocket")
     assert response.status_code == 200
     page = response.content.decode()
@@ -89,7 +89,9 @@ def test_it_puts_the_find_box_on_the_dashboard_for_those_who_may_use_it(sam, sta
 
 # --- person page ------------------------------------------------------------------------------------
 def test_it_shows_the_next_digest_in_the_persons_zone_and_in_utc(sam, alice, team):
-    user_profile_update(user=alice, full_name=alice.full_name, nickname=alice.nickname, time_zone="Pacific/Auckland")
+    user_profile_update(
+        user=alice, actor=alice, full_name=alice.full_name, nickname=alice.nickname, time_zone="Pacific/Auckland"
+    )
     membership = Membership.objects.get(user=alice, team=team)
     local = membership.next_digest_at.astimezone(dt.timezone(dt.timedelta(0)))
     page = client_for(sam).get(reverse("admin:ops_person", args=[alice.hash_id])).content.decode()
@@ -288,3 +290,18 @@ def test_it_marks_a_resend_the_provider_refused_as_failed_and_lets_support_ask_a
     assert second.resend_of == original
     assert delivery_resend_send(delivery_id=second.pk).status == "sent"
     assert list(original.resends.order_by("pk").values_list("status", flat=True)) == ["failed", "sent"]
+
+
+def test_it_refuses_to_parse_again_a_rejected_or_truncated_email(sam, client):
+    from core.services.inbound import inbound_reprocess
+
+    mailgun.post(client, mailgun.reply(sender="stranger@example.org"))
+    inbound = InboundMessage.objects.get()
+    InboundMessage.objects.filter(pk=inbound.pk).update(outcome="rejected")
+    with pytest.raises(ValueError, match="rejected as unusable"):
+        inbound_reprocess(inbound=inbound, actor=sam)
+    InboundMessage.objects.filter(pk=inbound.pk).update(
+        outcome="unknown_sender", raw=inbound.raw + "\n(truncated: 5000000 bytes in all)\n"
+    )
+    with pytest.raises(ValueError, match="first MiB"):
+        inbound_reprocess(inbound=inbound, actor=sam)

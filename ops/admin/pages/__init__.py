@@ -46,7 +46,7 @@ PAGES = [
     Page("teams/<str:hash_id>/", support.team_page, "ops_team", "core.view_team"),
     Page("inbound/<int:pk>/", support.inbound_page, "ops_inbound", "core.view_inboundmessage"),
     Page("support/resend/", support.resend_view, "ops_support_resend", "ops.resend_email"),
-    Page("support/emails/", support.emails_change_view, "ops_support_emails", "ops.change_email_schedule"),
+    Page("support/emails/", support.emails_change_view, "ops_support_emails", "core.change_membership"),
     Page("support/invitation/", support.invitation_resend_view, "ops_support_invitation", "ops.resend_email"),
     Page("support/password-reset/", support.password_reset_view, "ops_support_password_reset", "ops.resend_email"),
     Page("support/reprocess/", support.reprocess_view, "ops_support_reprocess", "ops.reparse_inbound"),

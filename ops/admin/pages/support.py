@@ -93,7 +93,7 @@ def person_page(request, hash_id: str):
             "title": overview.user.display_name,
             "o": overview,
             "can_resend": _can(request, "ops.resend_email"),
-            "can_schedule": _can(request, "ops.change_email_schedule"),
+            "can_schedule": _can(request, "core.change_membership"),
             "can_reparse": _can(request, "ops.reparse_inbound"),
             "can_see_deliveries": _can(request, "core.view_delivery"),
             "can_see_inbound": _can(request, "core.view_inboundmessage"),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_team_reminder_prompt'),
+        ('core', '0007_inbound_single_use_tokens_and_rejections'),
     ]
 
     operations = [
