@@ -49,6 +49,8 @@ INBOUND_WHY = {
     "is the team's slug). Check the address the person wrote to.",
     InboundMessage.Outcome.NOT_A_MEMBER: "The sender is not a member of the team at {to_email}: add them to the team "
     "(or they wrote to the wrong address), then parse it again.",
+    InboundMessage.Outcome.REJECTED: "Rejected as unusable: {rejected_because}. It cannot be parsed again; the "
+    "person sends it again (from one address, as plain mail).",
     InboundMessage.Outcome.AUTOMATED: "Ignored as automated: an auto-reply, bounce or list header, or the email "
     "provider's spam verdict. Never posted, never answered (mail loops).",
 }
@@ -98,7 +100,7 @@ def person_page(request, hash_id: str):
             "can_see_deliveries": _can(request, "core.view_delivery"),
             "can_see_inbound": _can(request, "core.view_inboundmessage"),
             "inbound_why": {
-                key: text.format(from_email="this address", to_email="that address")
+                key: text.format(from_email="this address", to_email="that address", rejected_because="see the email")
                 for key, text in INBOUND_WHY.items()
             },
         },
@@ -134,7 +136,11 @@ def inbound_page(request, pk: int):
         {
             "title": f"Inbound email: {inbound.subject or '(no subject)'}",
             "inbound": inbound,
-            "why": why.format(from_email=inbound.from_email, to_email=inbound.to_email),
+            "why": why.format(
+                from_email=inbound.from_email,
+                to_email=inbound.to_email,
+                rejected_because=inbound.parsed.get("rejected_because", "see the stored message"),
+            ),
             "entries": inbound.parsed.get("entries", []),
             "rejected": inbound.parsed.get("rejected", []),
             "reprocessed": _reprocessed(inbound),
