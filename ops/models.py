@@ -67,6 +67,10 @@ class Operations(models.Model):
             ("cancel_query", "Can cancel a running database query"),
             ("view_task_details", "Can see task arguments, results and tracebacks"),
             ("retry_task", "Can retry a task or run a schedule now"),
+            # Support tools (ops/admin/pages/support.py)
+            ("resend_email", "Can resend a reminder, digest, invitation or password-reset email"),
+            ("unlock_login", "Can unlock a locked-out login"),
+            ("reparse_inbound", "Can re-run parsing of a stored inbound email"),
         ]
 
     def __str__(self) -> str:

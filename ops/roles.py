@@ -37,10 +37,21 @@ _SUPPORT_PERMISSIONS = [
     "django_celery_results.view_groupresult",
 ]
 
+# The support tools (find, person, team and inbound pages, and the runbook's actions).
+_SUPPORT_TOOLS = [
+    "core.view_delivery",
+    "core.view_inboundmessage",
+    "core.view_invitation",
+    "ops.resend_email",
+    "ops.unlock_login",
+    "ops.reparse_inbound",
+]
+
 ROLES: dict[str, list[str]] = {
-    SUPPORT: _SUPPORT_PERMISSIONS,
+    SUPPORT: [*_SUPPORT_PERMISSIONS, *_SUPPORT_TOOLS],
     DEVELOPER: [
         *_SUPPORT_PERMISSIONS,
+        *_SUPPORT_TOOLS,
         "ops.view_database",
         "ops.cancel_query",
         "ops.change_formation",

@@ -74,3 +74,27 @@ def dashboard_charts(request) -> list[SafeString]:
     if has_ops_permission(request.user, "ops.view_database"):
         charts.append(line_chart("Database connections, 24 h", sample_series("db.connections"), height=110))
     return charts
+
+
+def daily_bars(title: str, per_day: list[tuple[dt.date, int]], *, unit: str = "entries") -> SafeString:
+    """An SVG bar per day (``per_day`` oldest first); each bar's value shows on hover (SVG ``<title>``)."""
+    height = HEIGHT
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
+    top = max([n for _, n in per_day] + [1])
+    step = plot_w / max(len(per_day), 1)
+    parts = [f'<svg class="ops-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
+             f' role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+             f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#ccc"/>',
+             f'<text x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end" font-size="10">{top:,}</text>',
+             f'<text x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end" font-size="10">0</text>']
+    for index, (day, count) in enumerate(per_day):
+        bar_h = plot_h * count / top
+        x = LEFT + index * step
+        parts.append(f'<rect class="ops-bar" x="{x + 0.5:.1f}" y="{TOP + plot_h - bar_h:.1f}"'
+                     f' width="{max(step - 1, 1):.1f}" height="{bar_h:.1f}" fill="{COLOURS[0]}"'
+                     f' data-day="{day.isoformat()}" data-value="{count}">'
+                     f'<title>{day:%a %Y-%m-%d}: {count} {escape(unit)}</title></rect>')
+        if day.weekday() == 0:  # a label each Monday
+            parts.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="10">{day:%d %b}</text>')
+    parts.append("</svg>")
+    return mark_safe(f'<figure class="ops-figure"><figcaption>{escape(title)}</figcaption>{"".join(parts)}</figure>')

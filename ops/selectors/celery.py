@@ -56,18 +56,20 @@ def worker_overview(*, fresh: bool = False) -> tuple[list[Worker], str]:
         answered = hostname in replies["ping"] or hostname in replies["stats"]
         if heartbeat is None and not answered:
             continue
-        workers.append(Worker(
-            hostname=hostname,
-            state=heartbeat.state if heartbeat else "answering",
-            answered=answered,
-            heartbeat=heartbeat,
-            concurrency=(stats.get("pool") or {}).get("max-concurrency") or (heartbeat and heartbeat.concurrency),
-            processed=sum((stats.get("total") or {}).values()) if stats else None,
-            active=replies["active"].get(hostname) or [],
-            reserved=replies["reserved"].get(hostname) or [],
-            scheduled=replies["scheduled"].get(hostname) or [],
-            queues=[q["name"] for q in replies["active_queues"].get(hostname) or []],
-        ))
+        workers.append(
+            Worker(
+                hostname=hostname,
+                state=heartbeat.state if heartbeat else "answering",
+                answered=answered,
+                heartbeat=heartbeat,
+                concurrency=(stats.get("pool") or {}).get("max-concurrency") or (heartbeat and heartbeat.concurrency),
+                processed=sum((stats.get("total") or {}).values()) if stats else None,
+                active=replies["active"].get(hostname) or [],
+                reserved=replies["reserved"].get(hostname) or [],
+                scheduled=replies["scheduled"].get(hostname) or [],
+                queues=[q["name"] for q in replies["active_queues"].get(hostname) or []],
+            )
+        )
     # A worker whose heartbeat is gone is listed as gone (not just missing); long-gone rows are swept.
     return workers, replies["error"]
 

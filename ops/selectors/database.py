@@ -120,8 +120,9 @@ def process_pools() -> list[Heartbeat]:
     return live
 
 
-def formation_budget(*, expected: dict[str, int], max_connections: int, reserved: int,
-                     pools: list[Heartbeat]) -> Budget:
+def formation_budget(
+    *, expected: dict[str, int], max_connections: int, reserved: int, pools: list[Heartbeat]
+) -> Budget:
     """The budget for the expected formation, with sizes observed in heartbeats where there are any."""
 
     def observed(kind: str, attr: str, default: int) -> int:
@@ -146,8 +147,9 @@ def formation_budget(*, expected: dict[str, int], max_connections: int, reserved
 def _observed_pool_config(pools: list[Heartbeat]) -> PoolConfig:
     pooled = [p.pool for p in pools if p.pool.get("mode") == "pool"]
     if pooled:
-        return PoolConfig(pool_max=max(p["pool_max"] or 0 for p in pooled),
-                          pool_min=max(p["pool_min"] or 0 for p in pooled))
+        return PoolConfig(
+            pool_max=max(p["pool_max"] or 0 for p in pooled), pool_min=max(p["pool_min"] or 0 for p in pooled)
+        )
     if any(p.pool.get("mode") == "per-thread" for p in pools):
         return PoolConfig(pool_max=0)
     return PoolConfig(pool_max=settings.DB_POOL_MAX_SIZE, pool_min=settings.DB_POOL_MIN_SIZE)
@@ -158,13 +160,16 @@ def database_overview(*, expected: dict[str, int]) -> DatabaseOverview:
     if connection.vendor == "sqlite":
         path = Path(connection.settings_dict["NAME"])
         size = path.stat().st_size if path.exists() else None
-        return DatabaseOverview(vendor="sqlite", version=f"SQLite {sqlite3.sqlite_version}", size_bytes=size,
-                                pools=pools)
+        return DatabaseOverview(
+            vendor="sqlite", version=f"SQLite {sqlite3.sqlite_version}", size_bytes=size, pools=pools
+        )
     server = _server_settings()
     max_connections, reserved = server["max_connections"], sum(server[name] for name in RESERVED_SETTINGS)
     activity, totals = activity_by_application()
-    info = _rows("SELECT current_setting('server_version') AS version, pg_database_size(current_database()) AS size,"
-                 " pg_backend_pid() AS pid")[0]
+    info = _rows(
+        "SELECT current_setting('server_version') AS version, pg_database_size(current_database()) AS size,"
+        " pg_backend_pid() AS pid"
+    )[0]
     overview = DatabaseOverview(
         vendor="postgresql",
         version=f"PostgreSQL {info['version']}",
@@ -178,6 +183,7 @@ def database_overview(*, expected: dict[str, int]) -> DatabaseOverview:
         own_pid=info["pid"],
         pools=pools,
     )
-    overview.budget = formation_budget(expected=expected, max_connections=max_connections, reserved=reserved,
-                                       pools=pools)
+    overview.budget = formation_budget(
+        expected=expected, max_connections=max_connections, reserved=reserved, pools=pools
+    )
     return overview

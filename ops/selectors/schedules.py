@@ -58,14 +58,22 @@ def beat_status(*, now: dt.datetime | None = None) -> BeatStatus:
     """From beat's heartbeats and its last tick (the newest ``last_run_at`` it wrote)."""
     now = now or timezone.now()
     live = [b for b in Heartbeat.objects.filter(process_type="beat") if b.state == Heartbeat.State.UP]
-    last_tick = PeriodicTask.objects.exclude(last_run_at=None).order_by("-last_run_at").values_list(
-        "last_run_at", flat=True).first()
-    tick = f"last schedule sent {timezone.localtime(last_tick):%Y-%m-%d %H:%M:%S %Z}" if last_tick else \
-        "no schedule sent yet"
+    last_tick = (
+        PeriodicTask.objects.exclude(last_run_at=None)
+        .order_by("-last_run_at")
+        .values_list("last_run_at", flat=True)
+        .first()
+    )
+    tick = (
+        f"last schedule sent {timezone.localtime(last_tick):%Y-%m-%d %H:%M:%S %Z}"
+        if last_tick
+        else "no schedule sent yet"
+    )
     if len(live) > 1:
         names = ", ".join(b.dyno for b in live)
-        return BeatStatus("red", f"{len(live)} beats are running ({names}): every schedule is sent twice. "
-                                 f"Stop all but one. ({tick})")
+        return BeatStatus(
+            "red", f"{len(live)} beats are running ({names}): every schedule is sent twice. Stop all but one. ({tick})"
+        )
     if not live:
         seen = Heartbeat.objects.filter(process_type="beat").order_by("-last_seen").first()
         when = f"last seen {timezone.localtime(seen.last_seen):%Y-%m-%d %H:%M:%S %Z}" if seen else "never seen"

@@ -8,7 +8,7 @@ module of its subject and a ``Page`` here (and, for an action, a service wrapped
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ops.admin.pages import celery, database, dynos, maintenance
+from ops.admin.pages import celery, database, dynos, maintenance, support
 from ops.admin.tasks import actions as task_actions
 from ops.roles import SUPERUSER
 
@@ -40,4 +40,14 @@ PAGES = [
     Page("celery/revoke/", task_actions.revoke_by_id_view, "ops_task_revoke_by_id", "ops.retry_task"),
     Page("tasks/stats/", celery.task_stats_page, "ops_task_stats", "django_celery_results.view_taskresult",
          "Tasks in the last 24 hours"),
+    # Support tools: find, a person, a team, an inbound email, and the runbook's actions.
+    Page("find/", support.find_page, "ops_find", "core.view_user"),
+    Page("people/<str:hash_id>/", support.person_page, "ops_person", "core.view_user"),
+    Page("teams/<str:hash_id>/", support.team_page, "ops_team", "core.view_team"),
+    Page("inbound/<int:pk>/", support.inbound_page, "ops_inbound", "core.view_inboundmessage"),
+    Page("support/resend/", support.resend_view, "ops_support_resend", "ops.resend_email"),
+    Page("support/emails/", support.emails_change_view, "ops_support_emails", "core.change_membership"),
+    Page("support/invitation/", support.invitation_resend_view, "ops_support_invitation", "ops.resend_email"),
+    Page("support/password-reset/", support.password_reset_view, "ops_support_password_reset", "ops.resend_email"),
+    Page("support/reprocess/", support.reprocess_view, "ops_support_reprocess", "ops.reparse_inbound"),
 ]
