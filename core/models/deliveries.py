@@ -31,6 +31,7 @@ class Delivery(models.Model):
     esp_event_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(
                 fields=["membership", "kind", "local_date"], name="delivery_one_per_member_kind_day"
