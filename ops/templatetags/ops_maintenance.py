@@ -2,6 +2,7 @@
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 
 from ops.selectors.maintenance import maintenance_state
@@ -19,7 +20,8 @@ def maintenance_banner(context) -> str:
         url = reverse("admin:ops_maintenance") if getattr(user, "is_superuser", False) else ""
     except NoReverseMatch:
         url = ""
-    since = f" since {state['since']}" if state.get("since") else ""
+    started = parse_datetime(state.get("since") or "")
+    since = f" since {started:%Y-%m-%d %H:%M} UTC" if started else ""
     by = f" by {state['by']}" if state.get("by") else ""
     message = f" Visitors see: “{state['message']}”" if state.get("message") else ""
     link = format_html(' <a href="{}">Turn it off…</a>', url) if url else ""
