@@ -41,7 +41,7 @@ CHARTS = {spec.key: spec for spec in [
     ChartSpec("web_p95", "Web p95 latency per dyno", "web.p95_ms", "p95 latency (ms)", "ops.view_dynos",
               "Support and developers: is the site slow for customers right now?", " ms"),
     ChartSpec("memory", "Memory per dyno", "process.rss_mb", "memory (MiB)", "ops.view_dynos",
-              "Developers: a dyno growing towards its memory limit.", " MiB"),
+              "Support and developers: a dyno growing towards its memory limit (then it is restarted).", " MiB"),
     ChartSpec("db_connections", "Database connections", "db.connections", "connections", "ops.view_database_budget",
               "Support and developers: connections by state, against the budget on the Database page."),
 ]}
