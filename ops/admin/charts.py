@@ -17,7 +17,6 @@ from ops.selectors.samples import Series, sample_series
 COLOURS = ["#2f6fb0", "#d0342c", "#2e9d4f", "#e2a400", "#7b4fb0", "#1b9aaa", "#8c564b", "#555555"]
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 960, 220, 70, 20, 14, 40
 HOVER_POINTS = 144  # per series: one hover target per 10 minutes of a day keeps the page light
-Y_TICKS = 4
 
 
 @dataclass(frozen=True)
@@ -68,8 +67,9 @@ def line_chart(title: str, series: list[Series], *, hours: int = 24, unit: str =
     parts = [f'<svg class="ops-chart" xmlns="http://www.w3.org/2000/svg" viewBox="{box}"'
              f' role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
              f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" class="ops-chart-frame"/>']
-    for step in range(Y_TICKS + 1):
-        value = top * step / Y_TICKS
+    ticks = _ticks(top)
+    for step in range(ticks + 1):
+        value = top * step / ticks
         parts.append(f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}"'
                      ' class="ops-chart-grid"/>'
                      f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" class="ops-chart-tick">'
@@ -123,8 +123,9 @@ def bar_chart(title: str, bars: list[tuple[str, list[tuple[str, float]]]], *, x_
     parts = [f'<svg class="ops-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
              f' role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
     bottom = TOP + row_h * max(1, len(bars))
-    for step in range(Y_TICKS + 1):
-        value = top * step / Y_TICKS
+    ticks = _ticks(top)
+    for step in range(ticks + 1):
+        value = top * step / ticks
         parts.append(f'<line x1="{x(value):.1f}" x2="{x(value):.1f}" y1="{TOP}" y2="{bottom}" class="ops-chart-grid"/>'
                      f'<text x="{x(value):.1f}" y="{bottom + 14}" text-anchor="middle" class="ops-chart-tick">'
                      f'{_figure(value)}{unit}</text>')
@@ -170,6 +171,12 @@ def _nice_top(value: float) -> float:
         if value <= step * magnitude:
             return step * magnitude
     return value
+
+
+def _ticks(top: float) -> int:
+    """Grid lines at round values: 2 → 0.5 steps (4), 1, 2.5, 5 and 10 → fifths."""
+    leading = top / 10 ** (len(str(int(top))) - 1) if top >= 1 else top * 10
+    return 4 if round(leading, 3) == 2 else 5
 
 
 def _figure(value: float) -> str:
