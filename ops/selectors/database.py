@@ -111,18 +111,20 @@ def activity_by_application(*, beats: dict[str, Heartbeat] | None = None) -> tup
             FROM pg_stat_activity WHERE {CLIENT_BACKENDS} ORDER BY 1"""  # noqa: S608
     )
     grouped: dict[str, dict] = {}
-    totals = dict.fromkeys(STATE_COLUMNS + ("other", "total", DEAD), 0)
-    totals["other_databases"] = sum(1 for row in rows if not row["ours"])
+    columns = STATE_COLUMNS + ("other", "total", DEAD)
+    totals = dict.fromkeys(columns, 0)
     for row in (row for row in rows if row["ours"]):
         column = row["state"].replace(" ", "_") if row["state"] in STATE_NAMES else "other"
-        entry = grouped.setdefault(row["application"], {"application": row["application"], **dict.fromkeys(totals, 0),
+        entry = grouped.setdefault(row["application"], {"application": row["application"], **dict.fromkeys(columns, 0),
                                                         "holder": ""})
         holder = holder_state(row["application"], row["backend_start"], beats)
-        entry["holder"] = entry["holder"] if holder == DEAD and entry["holder"] else holder or entry["holder"]
+        if holder != DEAD or not entry["holder"]:  # the live process's state wins; its old sessions count as dead
+            entry["holder"] = holder
         for target in (entry, totals):
             target[column] += 1
             target["total"] += 1
             target[DEAD] += holder == DEAD
+    totals["other_databases"] = sum(1 for row in rows if not row["ours"])
     return list(grouped.values()), totals
 
 
