@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0006_team_reminder_prompt"),
+        ("core", "0007_inbound_single_use_tokens_and_rejections"),
     ]
 
     operations = [
