@@ -42,7 +42,7 @@ OBJECT_OF = {"ops_task_retry": TaskResult, "ops_task_revoke": TaskResult, "auth_
 EXTRA_PERMISSIONS = {
     "ops_task_retry": "ops.retry_task",
     "ops_task_revoke": "ops.retry_task",
-    "auth_user_password_change": "core.change_user",
+    "auth_user_password_change": SUPERUSER,  # staff never set a person's password
 }
 
 
@@ -111,6 +111,7 @@ def samples(team, bob):
         crontab,
         team,
         bob,
+        membership,
     ]
     return {type(row): row.pk for row in rows}
 
