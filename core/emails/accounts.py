@@ -14,12 +14,25 @@ def _plain_message(*, to: str, subject: str, template: str, context: dict) -> Em
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 
+def invitation_place(invitation: Invitation) -> str:
+    """Where someone is invited: "Acme (Rocket, Ops)", or just "Rocket Crew" when the team is named as its
+    organization (a new team's organization takes its name), never "Rocket Crew (Rocket Crew)"."""
+    organization = invitation.organization.name
+    teams = [t.name for t in invitation.teams.order_by("name") if t.name.casefold() != organization.casefold()]
+    return f"{organization} ({', '.join(teams)})" if teams else organization
+
+
 def invitation_message(*, invitation: Invitation) -> EmailMessage:
+    place = invitation_place(invitation)
     return _plain_message(
         to=invitation.email,
-        subject=f"{invitation.invited_by or 'Someone'} invited you to {invitation.organization} on iDoneThis",
+        subject=f"{invitation.invited_by or 'Someone'} invited you to {place} on iDoneThis",
         template="core/email/invitation.txt",
-        context={"invitation": invitation, "url": absolute(reverse("invitation", args=[invitation.code]))},
+        context={
+            "invitation": invitation,
+            "place": place,
+            "url": absolute(reverse("invitation", args=[invitation.code])),
+        },
     )
 
 

@@ -9,6 +9,7 @@ from core.models import Membership
 from core.selectors.entries import notifications_for
 from core.services import accounts
 from core.services.notifications import notifications_mark_read
+from core.web.common import posted
 from core.web.forms import EmailForm, NotificationPrefsForm, ProfileForm, ScheduleForm
 
 
@@ -112,7 +113,7 @@ def _save(request, forms) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_settings_view(request):
-    forms = _forms(request, request.POST if request.method == "POST" else None)
+    forms = _forms(request, posted(request))
     if request.method == "POST" and _save(request, forms):
         messages.success(request, "Saved.")
         return redirect("user_settings")
