@@ -29,8 +29,11 @@ def schedule_in_words(task: PeriodicTask) -> str:
     return "no schedule"
 
 
+OVERDUE_AFTER = dt.timedelta(seconds=60)  # beat sends what is due within a tick (5 s): later than this, it is not
+
+
 def next_run(task: PeriodicTask, *, now: dt.datetime | None = None) -> dt.datetime | str:
-    """When beat will send it next (a datetime), or why it will not (a phrase)."""
+    """When beat will send it next (a datetime; in the past when overdue), or why it will not (a phrase)."""
     now = now or timezone.now()
     if not task.enabled:
         return "paused"
@@ -44,8 +47,12 @@ def next_run(task: PeriodicTask, *, now: dt.datetime | None = None) -> dt.dateti
         remaining = task.schedule.remaining_estimate(task.last_run_at or now)
     except Exception as error:  # a broken schedule row is shown, not fatal for the page
         return f"unknown ({type(error).__name__})"
-    when = now + max(remaining, dt.timedelta(0))
+    when = now + remaining  # in the past when it was due and nobody sent it (beat is down)
     return (when + dt.timedelta(milliseconds=500)).replace(microsecond=0)  # the estimate is a few µs early
+
+
+def is_overdue(when: dt.datetime | str, *, now: dt.datetime | None = None) -> bool:
+    return isinstance(when, dt.datetime) and when < (now or timezone.now()) - OVERDUE_AFTER
 
 
 @dataclass

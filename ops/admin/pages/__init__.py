@@ -24,7 +24,7 @@ class Page:
 
 PAGES = [
     Page("dynos/", dynos.dynos_page, "ops_dynos", "ops.view_dynos", "Dynos"),
-    Page("database/", database.database_page, "ops_database", "ops.view_database", "Database"),
+    Page("database/", database.database_page, "ops_database", "ops.view_database_budget", "Database"),
     Page("maintenance/", maintenance.maintenance_page, "ops_maintenance", SUPERUSER, "Maintenance mode"),
     Page("dynos/formation/", dynos.formation_edit, "ops_formation", "ops.change_formation"),
     Page("dynos/heroku/restart/", dynos.heroku_restart_dyno, "ops_heroku_restart", SUPERUSER),
@@ -32,6 +32,8 @@ PAGES = [
     Page("dynos/heroku/scale/", dynos.heroku_scale_type, "ops_heroku_scale", SUPERUSER),
     Page("dynos/heroku/maintenance/", maintenance.heroku_maintenance, "ops_heroku_maintenance", SUPERUSER),
     Page("database/cancel/", database.database_cancel, "ops_database_cancel", "ops.cancel_query"),
+    Page("database/end-idle-session/", database.database_end_idle_session, "ops_database_end_idle_session",
+         "ops.end_idle_session"),
     Page("database/terminate/", database.database_terminate, "ops_database_terminate", SUPERUSER),
     Page("maintenance/set/", maintenance.maintenance_toggle, "ops_maintenance_set", SUPERUSER),
     Page("celery/", celery.celery_page, "ops_celery", "django_celery_results.view_taskresult",
