@@ -63,10 +63,16 @@ class Operations(models.Model):
             ("view_dashboard", "Can see the operations dashboard tiles"),
             ("view_dynos", "Can see dynos and their heartbeats"),
             ("change_formation", "Can edit the expected formation"),
+            ("view_database_budget", "Can see the database's connection budget and pools (no query text)"),
             ("view_database", "Can see database connections and queries"),
             ("cancel_query", "Can cancel a running database query"),
+            ("end_idle_session", "Can end an idle-in-transaction session of our own application"),
             ("view_task_details", "Can see task arguments, results and tracebacks"),
             ("retry_task", "Can retry a task or run a schedule now"),
+            # Support tools (ops/admin/pages/support.py)
+            ("resend_email", "Can resend a reminder, digest, invitation or password-reset email"),
+            ("unlock_login", "Can unlock a locked-out login"),
+            ("reparse_inbound", "Can re-run parsing of a stored inbound email"),
         ]
 
     def __str__(self) -> str:

@@ -19,11 +19,14 @@ _SUPPORT_PERMISSIONS = [
     "ops.view_dynos",
     "ops.view_heartbeat",
     "ops.view_auditrecord",
+    "ops.view_database_budget",
     "core.view_user",
     "core.view_organization",
     "core.view_team",
     "core.view_membership",
     "core.view_entry",
+    "core.view_delivery",
+    "core.view_inboundmessage",
     "core.view_alternateemail",
     # Changes support makes for customers, each through the product's service (core/permissions.py):
     # profile and time zone, notification emails, API token revoke; email schedule, pause / resume,
@@ -37,12 +40,24 @@ _SUPPORT_PERMISSIONS = [
     "django_celery_results.view_groupresult",
 ]
 
+# The support tools (find, person, team and inbound pages, and the runbook's actions).
+_SUPPORT_TOOLS = [
+    "core.view_delivery",
+    "core.view_inboundmessage",
+    "core.view_invitation",
+    "ops.resend_email",
+    "ops.unlock_login",
+    "ops.reparse_inbound",
+]
+
 ROLES: dict[str, list[str]] = {
-    SUPPORT: _SUPPORT_PERMISSIONS,
+    SUPPORT: [*_SUPPORT_PERMISSIONS, *_SUPPORT_TOOLS],
     DEVELOPER: [
         *_SUPPORT_PERMISSIONS,
+        *_SUPPORT_TOOLS,
         "ops.view_database",
         "ops.cancel_query",
+        "ops.end_idle_session",
         "ops.change_formation",
         "ops.view_task_details",
         "ops.retry_task",

@@ -351,7 +351,7 @@ OPS_QUEUES = env.list("OPS_QUEUES", default=["celery"])
 # Task history and the charts' samples are pruned after these; workers are asked (inspect) this patiently.
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
 OPS_SAMPLE_RETENTION_DAYS = env.int("OPS_SAMPLE_RETENTION_DAYS", default=7)
-OPS_INSPECT_TIMEOUT_SECONDS = env.float("OPS_INSPECT_TIMEOUT_SECONDS", default=1.0)
+OPS_INSPECT_TIMEOUT_SECONDS = env.float("OPS_INSPECT_TIMEOUT_SECONDS", default=0.5)
 OPS_INSPECT_CACHE_SECONDS = env.int("OPS_INSPECT_CACHE_SECONDS", default=10)
 # Optional: with both set the dynos page shows Heroku's view and offers restart/scale/maintenance.
 HEROKU_API_TOKEN = env.str("HEROKU_API_TOKEN", default="")

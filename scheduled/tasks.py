@@ -10,6 +10,7 @@ from core.services.deliveries import deliveries_claim_due, delivery_send
 from core.services.inbound import inbound_messages_prune, inbound_replies_send
 from core.services.logins import login_failures_prune
 from core.services.notification_emails import notifications_email_due
+from core.services.resends import delivery_resend_send
 from ops.services.heartbeats import heartbeat_prune
 
 
@@ -45,6 +46,13 @@ def send_delivery(*, membership_id: int, kind: str, local_date: str) -> dict:
     """Send one reminder or digest; safe to run twice (the delivery row is claimed first)."""
     delivery = delivery_send(membership_id=membership_id, kind=kind, local_date=dt.date.fromisoformat(local_date))
     return {"delivery": delivery.pk if delivery else None, "status": delivery.status if delivery else "not-claimed"}
+
+
+@shared_task(name="scheduled.send_resend", ignore_result=True)
+def send_resend(*, delivery_id: int) -> dict:
+    """Send one reminder or digest support asked to resend; at most once (no automatic retry)."""
+    delivery = delivery_resend_send(delivery_id=delivery_id)
+    return {"delivery": delivery_id, "status": delivery.status if delivery else "not-claimed"}
 
 
 @shared_task(name="scheduled.inbound_replies")

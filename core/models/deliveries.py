@@ -29,11 +29,19 @@ class Delivery(models.Model):
     # What the ESP told us afterwards through its tracking webhook (delivered, bounced, complained…).
     esp_event = models.CharField(max_length=32, blank=True)
     esp_event_at = models.DateTimeField(null=True, blank=True)
+    # Sent again because support asked: a row of its own, so the automatic send's row (unique per
+    # member, kind and day, which makes the loop exactly-once) is never touched or confused with it.
+    resend_of = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="resends", editable=False
+    )
 
     class Meta:
+        verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(
-                fields=["membership", "kind", "local_date"], name="delivery_one_per_member_kind_day"
+                fields=["membership", "kind", "local_date"],
+                name="delivery_one_per_member_kind_day",
+                condition=Q(resend_of__isnull=True),
             )
         ]
         indexes = [

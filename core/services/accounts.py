@@ -163,3 +163,22 @@ def email_verify(*, token: str) -> tuple[User, str]:
         raise ValueError("That address is no longer on your account.")
     domain_auto_join(user=user, email=data["e"])
     return user, data["e"]
+
+
+def password_reset_send(*, user: User, actor) -> None:
+    """Email ``user`` the link to choose a new password: the same email as "Forgotten your password?".
+
+    For support ("I can't log in"): staff never see or set a password; the person sets their own.
+    ``actor`` is who asked (the portal audits it)."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.contrib.auth.forms import PasswordResetForm
+
+    if not user.is_active or not user.has_usable_password():
+        raise ValueError("This account is deactivated or has no password to reset.")
+    site = urlsplit(settings.SITE_URL)
+    form = PasswordResetForm({"email": user.email})
+    if not form.is_valid():
+        raise ValueError(form.errors.as_text())
+    form.save(domain_override=site.netloc, use_https=site.scheme == "https")

@@ -131,7 +131,9 @@ def deliveries_resend_stale(*, enqueue: Enqueue, now: dt.datetime | None = None,
     """Re-enqueue claims whose worker died before marking them: the send re-claims them with a CAS."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT_SECONDS)
-    stale = Delivery.objects.filter(status=Delivery.Status.CLAIMED, claimed_at__lt=cutoff).order_by("claimed_at")
+    stale = Delivery.objects.filter(
+        status=Delivery.Status.CLAIMED, claimed_at__lt=cutoff, resend_of__isnull=True  # resends: at most once
+    ).order_by("claimed_at")
     rows = list(stale.values_list("membership_id", "kind", "local_date")[:limit])
     for membership_id, kind, local_date in rows:
         enqueue(membership_id=membership_id, kind=kind, local_date=local_date.isoformat())
@@ -147,10 +149,11 @@ def delivery_claim(*, membership: Membership, kind: str, local_date: dt.date, no
         pass
     stale = now - dt.timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT_SECONDS)
     retry = Q(status=Delivery.Status.FAILED) | Q(status=Delivery.Status.CLAIMED, claimed_at__lt=stale)
-    mine = Delivery.objects.filter(retry, membership=membership, kind=kind, local_date=local_date)
+    # The loop's own row only: support's resends of the same day are rows of their own.
+    mine = Delivery.objects.filter(retry, membership=membership, kind=kind, local_date=local_date, resend_of=None)
     if not mine.update(status=Delivery.Status.CLAIMED, claimed_at=now, attempts=F("attempts") + 1, error=""):
         return None
-    return Delivery.objects.get(membership=membership, kind=kind, local_date=local_date)
+    return Delivery.objects.get(membership=membership, kind=kind, local_date=local_date, resend_of=None)
 
 
 def delivery_send(*, membership_id: int, kind: str, local_date: dt.date, now: dt.datetime | None = None):

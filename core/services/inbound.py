@@ -63,6 +63,37 @@ def inbound_receive(*, message, esp: str = "", received_at: dt.datetime | None =
         raise
 
 
+def inbound_reprocess(*, inbound: InboundMessage, actor, now: dt.datetime | None = None) -> InboundMessage:
+    """Parse a stored email again, after what stopped it was fixed (an address verified, a membership added).
+
+    Only for messages that created no entries: running one that did would post its lines twice.
+    ``actor`` is who asked (support, through the portal, which audits it)."""
+    from anymail.inbound import AnymailInboundMessage
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        inbound = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
+        if inbound.outcome == Outcome.ENTRIES_CREATED or inbound.entries_created:
+            raise ValueError("This email already created entries: parsing it again would post them twice.")
+        if inbound.outcome == Outcome.REJECTED:
+            raise ValueError("This email was rejected as unusable (see why): parsing it again cannot change that.")
+        if not inbound.raw:
+            raise ValueError("The raw message is not stored any more: nothing to parse.")
+        if inbound.raw.endswith(" bytes in all)\n") and "\n(truncated: " in inbound.raw[-80:]:
+            raise ValueError("Only the first MiB of this email was stored: parsing it again would read part of it.")
+        message = AnymailInboundMessage.parse_raw_mime(inbound.raw)
+        previous = inbound.outcome
+        inbound.user = inbound.team = inbound.entry_date = None
+        inbound.reply_text, inbound.entries_created = "", 0
+        inbound.parsed = {key: value for key, value in inbound.parsed.items() if key == "answered"}
+        _process(inbound, message)
+        inbound.parsed = {**inbound.parsed, "reprocessed": {"at": now.isoformat(), "previous_outcome": previous}}
+        inbound.save(update_fields=["parsed"])
+    who = getattr(actor, "pk", actor)
+    log.info("inbound %s parsed again by %s: %s → %s", inbound.pk, who, previous, inbound.outcome)
+    return inbound
+
+
 class InboundTokenReused(ValueError):
     """A signed post's token was already accepted with different content: a captured signature."""
 

@@ -39,11 +39,14 @@ def invitation_send(*, invitation: Invitation) -> Invitation:
     return invitation
 
 
-def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
-    """Send again with a fresh expiry; only for invitations nobody has answered yet."""
+def invitation_resend(*, invitation: Invitation, actor, as_support: bool = False) -> Invitation:
+    """Send again with a fresh expiry; only for invitations nobody has answered yet.
+
+    Members of the invited teams may resend; so may support staff (``as_support``: the portal has
+    checked their permission and audits it)."""
     if invitation.accepted_at or invitation.declined_at:
         raise ValueError("That invitation was already answered.")
-    if not Membership.objects.filter(user=actor, team__in=invitation.teams.all()).exists():
+    if not as_support and not Membership.objects.filter(user=actor, team__in=invitation.teams.all()).exists():
         raise PermissionDenied("Only members of the invited teams resend.")
     invitation.expires_at = timezone.now() + INVITATION_LIFETIME
     invitation.save(update_fields=["expires_at"])

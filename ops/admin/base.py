@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponseRedirect
 
+from ops.admin.paging import BoundedPaginator
 from ops.models import AuditRecord
 from ops.services.audit import audit_change, audit_record
 
@@ -181,3 +182,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class BigTableAdmin(ReadOnlyAdmin):
+    """History that grows without bound (deliveries, inbound email, the audit log): same rules as the
+    task-history page. No ``COUNT(*)`` (``BoundedPaginator``), no facet counts, no ``date_hierarchy``,
+    one ordering (newest first) that an index serves, and searches that are index lookups
+    (``get_search_results`` in each subclass) instead of the stock ``icontains`` over every row."""
+
+    paginator = BoundedPaginator
+    show_facets = admin.ShowFacets.NEVER
+    sortable_by = ()
+    list_max_show_all = 0
+    list_per_page = 50

@@ -12,7 +12,7 @@ from django_celery_results.models import TaskResult
 
 from ops.admin.base import AuditedModelAdmin
 from ops.admin.tasks.columns import sent_message, state_badge
-from ops.selectors.schedules import beat_status, is_from_code, next_run, schedule_in_words
+from ops.selectors.schedules import beat_status, is_from_code, is_overdue, next_run, schedule_in_words
 from ops.services.schedules import schedule_run_now, schedules_set_enabled
 
 
@@ -71,7 +71,12 @@ class PeriodicTaskAdmin(AuditedModelAdmin, StockPeriodicTaskAdmin):
     @admin.display(description="next run")
     def next_run_at(self, obj):
         when = next_run(obj)
-        return when if isinstance(when, str) else timezone.localtime(when).strftime("%Y-%m-%d %H:%M:%S %Z")
+        if isinstance(when, str):
+            return when
+        shown = timezone.localtime(when).strftime("%Y-%m-%d %H:%M:%S %Z")
+        if is_overdue(when):  # due and not sent: beat is down or behind
+            return format_html('{} <span class="ops-badge gone" data-overdue>overdue</span>', shown)
+        return shown
 
     @admin.display(description="last result")
     def last_result(self, obj):

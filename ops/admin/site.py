@@ -44,5 +44,6 @@ class OpsAdminSite(admin.AdminSite):
         from ops.admin.charts import dashboard_charts
 
         context = {"tiles": tiles_for(request), "ops_pages": pages, "charts": dashboard_charts(request),
+                   "can_find": has_ops_permission(request.user, "core.view_user"),
                    **(extra_context or {})}
         return super().index(request, extra_context=context)

@@ -116,6 +116,7 @@ def workers(request) -> Tile:
 
 
 QUEUE_AMBER, QUEUE_RED = 100, 1000
+FAILED_FILTER = "status=FAILURE&done=1h"  # the task history filtered to what the failed-tasks tile counts
 
 
 @tile(order=40)
@@ -137,9 +138,9 @@ def failed_tasks(request) -> Tile:
     failed = failed_task_count()
     value = f"{failed}+" if failed >= FAILED_COUNT_CAP else str(failed)
     status = GREEN if failed == 0 else AMBER if failed < 10 else RED
+    url = _link(request, "admin:django_celery_results_taskresult_changelist", "django_celery_results.view_taskresult")
     return Tile("Failed tasks (1 h)", value, status, "from stored task results",
-                _link(request, "admin:django_celery_results_taskresult_changelist",
-                      "django_celery_results.view_taskresult"))
+                f"{url}?{FAILED_FILTER}" if url else "")
 
 
 @tile(order=60)
@@ -148,7 +149,7 @@ def database_connections(request) -> Tile:
 
     from ops.selectors.database import connection_counts
 
-    url = _link(request, "admin:ops_database", "ops.view_database")
+    url = _link(request, "admin:ops_database", "ops.view_database_budget")
     if connection.vendor != "postgresql":
         return Tile("DB connections", "embedded", GREEN, "SQLite: no connection limit", url)
     used, max_connections, reserved = connection_counts()

@@ -71,6 +71,16 @@ def _last_seen(process_type: str) -> dict:
         .first()
     )
     if last is None:
+        # No live row: a process that shut down gracefully marked its row stopped; say so, not "unknown".
+        stopped = (
+            Heartbeat.objects.filter(process_type=process_type, stopped_at__isnull=False)
+            .order_by("-stopped_at")
+            .values_list("stopped_at", flat=True)
+            .first()
+        )
+        if stopped is not None:
+            return {"status": "stopped", "last_seen": stopped.isoformat(), "stopped_at": stopped.isoformat(),
+                    "age_seconds": int((timezone.now() - stopped).total_seconds())}
         return {"status": "unknown", "last_seen": None}
     age = timezone.now() - last
     return {

@@ -5,6 +5,7 @@ they are doing and how their database pool is doing, without asking Heroku or a 
 """
 
 import atexit
+import datetime as dt
 import logging
 import os
 import socket
@@ -61,7 +62,10 @@ def heartbeat_record(*, process_type: str, extra: Callable[[], dict] | None = No
     global _started_at
     _started_at = _started_at or timezone.now()
     figures = extra() if extra else {}
-    stats = {**figures.pop("stats", {}), "pool": pool_stats()}
+    # When the OS started this process: a database session opened before it belongs to an earlier
+    # process of the same dyno name (the database page marks it a dead holder).
+    process_started = dt.datetime.fromtimestamp(psutil.Process().create_time(), tz=dt.UTC).isoformat()
+    stats = {**figures.pop("stats", {}), "pool": pool_stats(), "process_started": process_started}
     now = timezone.now()
     row, _ = Heartbeat.objects.update_or_create(
         dyno=settings.DYNO_NAME,

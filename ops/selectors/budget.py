@@ -80,8 +80,9 @@ class Budget:
         )
 
 
-def connection_budget(*, formation: Formation, pool: PoolConfig, max_connections: int, reserved: int,
-                      headroom: int) -> Budget:
+def connection_budget(
+    *, formation: Formation, pool: PoolConfig, max_connections: int, reserved: int, headroom: int
+) -> Budget:
     web_each = pool.per_process(formation.web_threads + 1)
     worker_each = (formation.worker_concurrency + 1) * pool.per_process(1)
     beat_each = pool.per_process(2)

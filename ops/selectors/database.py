@@ -10,12 +10,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from ops.masking import mask_text
 from ops.models import Heartbeat
 from ops.selectors.budget import Budget, Formation, PoolConfig, connection_budget
 
 CLIENT_BACKENDS = "backend_type = 'client backend'"
+OURS = f"{CLIENT_BACKENDS} AND datname = current_database()"  # other databases on the server are not ours
+DEAD = "dead"  # a session whose process stopped or is gone: it holds a connection nobody will use
 STATE_NAMES = ("active", "idle", "idle in transaction")
 STATE_COLUMNS = tuple(name.replace(" ", "_") for name in STATE_NAMES)
 
@@ -31,6 +34,10 @@ class DatabaseOverview:
     activity: list[dict] = field(default_factory=list)  # per application_name: counts per state
     totals: dict[str, int] = field(default_factory=dict)
     sessions: list[dict] = field(default_factory=list)  # long-running and idle in transaction
+    blocking: list[dict] = field(default_factory=list)  # sessions holding a lock others wait for, with them
+    other_databases: int = 0  # client connections to other databases on the same server
+    dead_holders: int = 0
+    detailed: bool = True  # False: the support view (no per-session details, no query text)
     own_pid: int | None = None
     pools: list[Heartbeat] = field(default_factory=list)
     budget: Budget | None = None
@@ -66,49 +73,115 @@ def _server_settings() -> dict[str, int]:
 
 def connection_counts() -> tuple[int, int, int]:
     """(client connections now, max_connections, reserved) — cheap enough for the dashboard."""
+    # Server-wide on purpose: every database's connections count against max_connections.
     used = _rows(f"SELECT count(*) AS n FROM pg_stat_activity WHERE {CLIENT_BACKENDS}")[0]["n"]  # noqa: S608
     server = _server_settings()
     return used, server["max_connections"], sum(server[name] for name in RESERVED_SETTINGS)
 
 
-def activity_by_application() -> tuple[list[dict], dict[str, int]]:
+def holder_state(application: str, backend_start, beats: dict[str, Heartbeat]) -> str:
+    """The state of the process holding a session: up / stale, ``dead`` (stopped, gone, or an earlier
+    process of that dyno: the session is older than the process now reporting), or "" when unknown
+    (no heartbeat by that name: psql, a console, another application)."""
+    beat = beats.get(application)
+    if beat is None:
+        return ""
+    if beat.state in (Heartbeat.State.STOPPED, Heartbeat.State.GONE):
+        return DEAD
+    started = parse_datetime((beat.stats or {}).get("process_started") or "")
+    if started and backend_start and backend_start < started:
+        return DEAD
+    return beat.state
+
+
+def _heartbeats_by_dyno() -> dict[str, Heartbeat]:
+    return {beat.dyno[:63]: beat for beat in Heartbeat.objects.all()}  # application_name holds 63 characters
+
+
+def activity_by_application(*, beats: dict[str, Heartbeat] | None = None) -> tuple[list[dict], dict[str, int]]:
+    """Our database's client sessions per application_name: counts per state, and how many are dead holders.
+
+    ``totals["other_databases"]`` counts the server's client sessions on other databases (not listed).
+    """
+    beats = _heartbeats_by_dyno() if beats is None else beats
     rows = _rows(
         f"""SELECT coalesce(nullif(application_name, ''), '(unnamed)') AS application,
-                   coalesce(state, 'unknown') AS state, count(*) AS n
-            FROM pg_stat_activity WHERE {CLIENT_BACKENDS}
-            GROUP BY 1, 2 ORDER BY 1, 2"""  # noqa: S608
+                   coalesce(state, 'unknown') AS state, backend_start,
+                   datname IS NOT DISTINCT FROM current_database() AS ours
+            FROM pg_stat_activity WHERE {CLIENT_BACKENDS} ORDER BY 1"""  # noqa: S608
     )
     grouped: dict[str, dict] = {}
-    totals = dict.fromkeys(STATE_COLUMNS + ("other", "total"), 0)
-    for row in rows:
+    columns = STATE_COLUMNS + ("other", "total", DEAD)
+    totals = dict.fromkeys(columns, 0)
+    for row in (row for row in rows if row["ours"]):
         column = row["state"].replace(" ", "_") if row["state"] in STATE_NAMES else "other"
-        entry = grouped.setdefault(row["application"], {"application": row["application"], **dict.fromkeys(totals, 0)})
+        entry = grouped.setdefault(row["application"], {"application": row["application"], **dict.fromkeys(columns, 0),
+                                                        "holder": ""})
+        holder = holder_state(row["application"], row["backend_start"], beats)
+        if holder != DEAD or not entry["holder"]:  # the live process's state wins; its old sessions count as dead
+            entry["holder"] = holder
         for target in (entry, totals):
-            target[column] += row["n"]
-            target["total"] += row["n"]
+            target[column] += 1
+            target["total"] += 1
+            target[DEAD] += holder == DEAD
+    totals["other_databases"] = sum(1 for row in rows if not row["ours"])
     return list(grouped.values()), totals
 
 
-def slow_sessions(*, long_seconds: int | None = None) -> list[dict]:
-    """Active queries running longer than ``long_seconds`` and every idle-in-transaction session."""
-    long_seconds = settings.OPS_LONG_QUERY_SECONDS if long_seconds is None else long_seconds
-    sessions = _rows(
-        f"""SELECT pid, coalesce(application_name, '') AS application, usename AS user, datname AS database,
-                   state, left(query, 1000) AS query,
+SESSION_COLUMNS = """pid, coalesce(application_name, '') AS application, usename AS user, datname AS database,
+                   state, left(query, 1000) AS query, backend_start,
                    extract(epoch FROM clock_timestamp() - coalesce(xact_start, query_start))::int AS xact_seconds,
                    extract(epoch FROM clock_timestamp() - query_start)::int AS query_seconds,
                    extract(epoch FROM clock_timestamp() - state_change)::int AS state_seconds,
-                   wait_event_type, wait_event
+                   wait_event_type, wait_event, usename = current_user AS same_user"""
+
+
+def _described(sessions: list[dict], beats: dict[str, Heartbeat]) -> list[dict]:
+    for session in sessions:
+        session["query"] = mask_text(session["query"] or "")
+        session["holder"] = holder_state(session["application"], session["backend_start"], beats)
+        session["idle_in_transaction"] = (session["state"] or "").startswith("idle in transaction")
+        session["ours"] = bool(session["same_user"])  # our database (every query filters) and our login role
+    return sessions
+
+
+def slow_sessions(*, long_seconds: int | None = None, beats: dict[str, Heartbeat] | None = None) -> list[dict]:
+    """Our database's active queries running longer than ``long_seconds`` and idle-in-transaction sessions."""
+    long_seconds = settings.OPS_LONG_QUERY_SECONDS if long_seconds is None else long_seconds
+    sessions = _rows(
+        f"""SELECT {SESSION_COLUMNS}
             FROM pg_stat_activity
-            WHERE {CLIENT_BACKENDS} AND pid <> pg_backend_pid()
+            WHERE {OURS} AND pid <> pg_backend_pid()
               AND ((state = 'active' AND clock_timestamp() - query_start > make_interval(secs => %s))
                    OR state LIKE 'idle in transaction%%')
             ORDER BY coalesce(xact_start, query_start)""",  # noqa: S608
         [long_seconds],
     )
-    for session in sessions:
-        session["query"] = mask_text(session["query"] or "")
-    return sessions
+    return _described(sessions, _heartbeats_by_dyno() if beats is None else beats)
+
+
+def lock_graph(*, beats: dict[str, Heartbeat] | None = None) -> list[dict]:
+    """Sessions that hold a lock someone in our database waits for, each with the sessions it blocks.
+
+    ``pg_blocking_pids`` answers for every kind of lock (rows, tables, advisory). A blocker that is
+    itself blocked is listed too, marked, so a chain reads from its head (the one not waiting).
+    """
+    beats = _heartbeats_by_dyno() if beats is None else beats
+    blocked = _described(_rows(
+        f"""SELECT {SESSION_COLUMNS}, pg_blocking_pids(pid) AS blocked_by
+            FROM pg_stat_activity WHERE {OURS} AND cardinality(pg_blocking_pids(pid)) > 0
+            ORDER BY query_start"""  # noqa: S608
+    ), beats)
+    if not blocked:
+        return []
+    holder_pids = sorted({pid for session in blocked for pid in session["blocked_by"]})
+    holders = _described(_rows(
+        f"SELECT {SESSION_COLUMNS}, pg_blocking_pids(pid) AS blocked_by FROM pg_stat_activity"  # noqa: S608
+        " WHERE pid = ANY(%s) ORDER BY coalesce(xact_start, query_start)", [holder_pids]), beats)
+    for holder in holders:
+        holder["blocks"] = [s for s in blocked if holder["pid"] in s["blocked_by"]]
+        holder["waiting_too"] = bool(holder["blocked_by"])
+    return sorted(holders, key=lambda h: (h["waiting_too"], -(h["xact_seconds"] or 0)))
 
 
 def process_pools() -> list[Heartbeat]:
@@ -153,7 +226,8 @@ def _observed_pool_config(pools: list[Heartbeat]) -> PoolConfig:
     return PoolConfig(pool_max=settings.DB_POOL_MAX_SIZE, pool_min=settings.DB_POOL_MIN_SIZE)
 
 
-def database_overview(*, expected: dict[str, int]) -> DatabaseOverview:
+def database_overview(*, expected: dict[str, int], detailed: bool = True) -> DatabaseOverview:
+    """The page's figures; ``detailed`` adds each session with its (masked) query and the lock graph."""
     pools = process_pools()
     if connection.vendor == "sqlite":
         path = Path(connection.settings_dict["NAME"])
@@ -162,7 +236,8 @@ def database_overview(*, expected: dict[str, int]) -> DatabaseOverview:
                                 pools=pools)
     server = _server_settings()
     max_connections, reserved = server["max_connections"], sum(server[name] for name in RESERVED_SETTINGS)
-    activity, totals = activity_by_application()
+    beats = _heartbeats_by_dyno()
+    activity, totals = activity_by_application(beats=beats)
     info = _rows("SELECT current_setting('server_version') AS version, pg_database_size(current_database()) AS size,"
                  " pg_backend_pid() AS pid")[0]
     overview = DatabaseOverview(
@@ -174,7 +249,11 @@ def database_overview(*, expected: dict[str, int]) -> DatabaseOverview:
         reserved_detail=", ".join(f"{name} {server[name]}" for name in RESERVED_SETTINGS),
         activity=activity,
         totals=totals,
-        sessions=slow_sessions(),
+        sessions=slow_sessions(beats=beats) if detailed else [],
+        blocking=lock_graph(beats=beats) if detailed else [],
+        other_databases=totals.pop("other_databases"),
+        dead_holders=totals[DEAD],
+        detailed=detailed,
         own_pid=info["pid"],
         pools=pools,
     )

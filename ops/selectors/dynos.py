@@ -72,8 +72,9 @@ def dyno_overview() -> DynoOverview:
     processes = [_annotate(p, now) for p in Heartbeat.objects.all()]
     expected, source, heroku_dynos, heroku_error = _expected_formation()
     observed = Counter(p.process_type for p in processes if p.state == Heartbeat.State.UP)
-    overview = DynoOverview(processes, expected, source, dict(observed), heroku_dynos=heroku_dynos,
-                            heroku_error=heroku_error)
+    overview = DynoOverview(
+        processes, expected, source, dict(observed), heroku_dynos=heroku_dynos, heroku_error=heroku_error
+    )
     warnings = dyno_warnings(processes, expected, observed)
     if heroku_error:
         warnings.append(DynoWarning("amber", f"Heroku's view is unavailable: {heroku_error}"))

@@ -29,8 +29,11 @@ def schedule_in_words(task: PeriodicTask) -> str:
     return "no schedule"
 
 
+OVERDUE_AFTER = dt.timedelta(seconds=60)  # beat sends what is due within a tick (5 s): later than this, it is not
+
+
 def next_run(task: PeriodicTask, *, now: dt.datetime | None = None) -> dt.datetime | str:
-    """When beat will send it next (a datetime), or why it will not (a phrase)."""
+    """When beat will send it next (a datetime; in the past when overdue), or why it will not (a phrase)."""
     now = now or timezone.now()
     if not task.enabled:
         return "paused"
@@ -44,8 +47,12 @@ def next_run(task: PeriodicTask, *, now: dt.datetime | None = None) -> dt.dateti
         remaining = task.schedule.remaining_estimate(task.last_run_at or now)
     except Exception as error:  # a broken schedule row is shown, not fatal for the page
         return f"unknown ({type(error).__name__})"
-    when = now + max(remaining, dt.timedelta(0))
+    when = now + remaining  # in the past when it was due and nobody sent it (beat is down)
     return (when + dt.timedelta(milliseconds=500)).replace(microsecond=0)  # the estimate is a few µs early
+
+
+def is_overdue(when: dt.datetime | str, *, now: dt.datetime | None = None) -> bool:
+    return isinstance(when, dt.datetime) and when < (now or timezone.now()) - OVERDUE_AFTER
 
 
 @dataclass
@@ -58,14 +65,22 @@ def beat_status(*, now: dt.datetime | None = None) -> BeatStatus:
     """From beat's heartbeats and its last tick (the newest ``last_run_at`` it wrote)."""
     now = now or timezone.now()
     live = [b for b in Heartbeat.objects.filter(process_type="beat") if b.state == Heartbeat.State.UP]
-    last_tick = PeriodicTask.objects.exclude(last_run_at=None).order_by("-last_run_at").values_list(
-        "last_run_at", flat=True).first()
-    tick = f"last schedule sent {timezone.localtime(last_tick):%Y-%m-%d %H:%M:%S %Z}" if last_tick else \
-        "no schedule sent yet"
+    last_tick = (
+        PeriodicTask.objects.exclude(last_run_at=None)
+        .order_by("-last_run_at")
+        .values_list("last_run_at", flat=True)
+        .first()
+    )
+    tick = (
+        f"last schedule sent {timezone.localtime(last_tick):%Y-%m-%d %H:%M:%S %Z}"
+        if last_tick
+        else "no schedule sent yet"
+    )
     if len(live) > 1:
         names = ", ".join(b.dyno for b in live)
-        return BeatStatus("red", f"{len(live)} beats are running ({names}): every schedule is sent twice. "
-                                 f"Stop all but one. ({tick})")
+        return BeatStatus(
+            "red", f"{len(live)} beats are running ({names}): every schedule is sent twice. Stop all but one. ({tick})"
+        )
     if not live:
         seen = Heartbeat.objects.filter(process_type="beat").order_by("-last_seen").first()
         when = f"last seen {timezone.localtime(seen.last_seen):%Y-%m-%d %H:%M:%S %Z}" if seen else "never seen"

@@ -33,15 +33,28 @@ def task_stats(*, hours: int = 24) -> list[TaskStats]:
     since = timezone.now() - dt.timedelta(hours=hours)
     recent = TaskResult.objects.filter(date_done__gte=since, status__in=("SUCCESS", "FAILURE")).order_by()
     rows = recent.values("task_name").annotate(
-        count=Count("id"), failures=Count("id", filter=Q(status="FAILURE")),
-        last_failure_at=Max("date_done", filter=Q(status="FAILURE")))
+        count=Count("id"),
+        failures=Count("id", filter=Q(status="FAILURE")),
+        last_failure_at=Max("date_done", filter=Q(status="FAILURE")),
+    )
     runtimes = _percentiles(since)
-    stats = [TaskStats(r["task_name"] or "?", r["count"], r["failures"], *runtimes.get(r["task_name"], (None, None)),
-                       last_failure_at=r["last_failure_at"]) for r in rows]
+    stats = [
+        TaskStats(
+            r["task_name"] or "?",
+            r["count"],
+            r["failures"],
+            *runtimes.get(r["task_name"], (None, None)),
+            last_failure_at=r["last_failure_at"],
+        )
+        for r in rows
+    ]
     for one in stats:
         if one.last_failure_at:
-            one.last_failure_pk = recent.filter(task_name=one.task_name, status="FAILURE",
-                                                date_done=one.last_failure_at).values_list("pk", flat=True).first()
+            one.last_failure_pk = (
+                recent.filter(task_name=one.task_name, status="FAILURE", date_done=one.last_failure_at)
+                .values_list("pk", flat=True)
+                .first()
+            )
     return sorted(stats, key=lambda s: (-s.failures, -s.count))
 
 
@@ -59,8 +72,9 @@ def _percentiles(since) -> dict[str, tuple[float, float]]:
             )
             return {name: (float(p50), float(p95)) for name, p50, p95 in cursor.fetchall()}
     durations: dict[str, list[float]] = {}
-    finished = TaskResult.objects.filter(date_done__gte=since, date_started__isnull=False,
-                                         status__in=("SUCCESS", "FAILURE"))
+    finished = TaskResult.objects.filter(
+        date_done__gte=since, date_started__isnull=False, status__in=("SUCCESS", "FAILURE")
+    )
     for name, started, done in finished.values_list("task_name", "date_started", "date_done"):
         durations.setdefault(name, []).append((done - started).total_seconds())
     return {name: _p50_p95(values) for name, values in durations.items()}

@@ -20,6 +20,10 @@ def failed_task_count(*, since: dt.timedelta = dt.timedelta(hours=1)) -> int:
     return recent.order_by().values("pk")[:FAILED_COUNT_CAP].count()
 
 
+class NotAQueue(ValueError):
+    """The name exists on the broker but is not a queue (e.g. kombu's ``_kombu.binding.*`` sets)."""
+
+
 def queue_depths(queues: list[str] | None = None) -> dict[str, int]:
     """Messages waiting per queue, asked of the broker directly (no worker needs to answer)."""
     queues = queues or settings.OPS_QUEUES
@@ -35,10 +39,22 @@ def queue_depths(queues: list[str] | None = None) -> dict[str, int]:
 
 def _redis_depth(channel, queue: str) -> int:
     # kombu keeps priorities in sub-lists named "<queue>\x06\x16<priority>" beside the plain list.
+    names = [channel._q_for_pri(queue, priority) for priority in channel.priority_steps]
     with channel.client.pipeline() as pipe:
-        for priority in channel.priority_steps:
-            pipe.llen(channel._q_for_pri(queue, priority))
+        for name in names:
+            pipe.type(name)
+        kinds = {_text(kind) for kind in pipe.execute()} - {"none", "list"}
+        if kinds:  # LLEN would fail with WRONGTYPE: say what is there instead
+            raise NotAQueue(f"“{queue}” is not a queue: the broker holds a {', '.join(sorted(kinds))} under that "
+                            "name (kombu keeps its routing tables in sets named _kombu.binding.*), not a list of "
+                            "messages.")
+        for name in names:
+            pipe.llen(name)
         return sum(pipe.execute())
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _filesystem_depth(channel, queue: str) -> int:

@@ -3,7 +3,7 @@
 from django_celery_results.models import TaskResult
 
 from ops.runtime.task_arguments import stored_arguments, task_meta
-from ops.selectors.tasks import RETRY_ACTION
+from ops.selectors.tasks import RETRY_ACTION, queue_depths
 from ops.services.audit import audited
 from portal.celery import app as celery_app
 
@@ -33,6 +33,7 @@ def task_revoke(*, actor, task_id: str) -> None:
 def queue_purge(*, actor, queue: str) -> int:
     """Delete every message waiting in ``queue``; return how many were removed."""
     with audited(actor=actor, action="queue.purge", target=queue) as audit:
+        queue_depths([queue])  # raises NotAQueue for a name that is not a queue, before anything is deleted
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             removed = conn.default_channel.queue_purge(queue) or 0

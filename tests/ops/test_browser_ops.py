@@ -3,13 +3,16 @@
 Screenshots: ops-*.png (see tests/browser.py).
 """
 
+import threading
+import uuid
+
 import psycopg
 import pytest
 
 from ops.roles import DEVELOPER, SUPPORT
 from tests import processes
 from tests.browser import screenshot
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, requires_postgres
 from tests.ops.conftest import _staff, heartbeat
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,7 +88,7 @@ def test_it_shows_the_database_page_with_a_session_to_terminate(page):
 @pytest.mark.parametrize(
     ("role", "allowed", "forbidden"),
     [
-        (SUPPORT, "/admin/ops/dynos/", "/admin/ops/database/"),
+        (SUPPORT, "/admin/ops/database/", "/admin/ops/maintenance/"),
         (DEVELOPER, "/admin/ops/database/", "/admin/ops/maintenance/"),
         ("superuser", "/admin/ops/maintenance/", None),
     ],
@@ -99,3 +102,63 @@ def test_it_gives_each_role_its_page_and_a_403_for_the_next(page, role, allowed,
         assert page.goto(forbidden).status == 403
     else:
         screenshot(page, "ops-role-superuser-maintenance")
+
+
+@requires_postgres
+def test_a_developer_finds_the_session_blocking_others_and_ends_it(page):
+    dev = _staff("dev@idonethis.test", group=DEVELOPER)
+    sam = _staff("sam@idonethis.test", group=SUPPORT)
+    _formation_with_a_stale_duplicate_beat()
+    heartbeat("worker.2", "worker", age_seconds=3600)  # gone: its sessions are dead holders
+    table = f"ops_lock_probe_{uuid.uuid4().hex[:8]}"
+    url = processes.test_database_url()
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, n int NOT NULL)")
+        admin.execute(f"INSERT INTO {table} VALUES (1, 0)")  # noqa: S608
+    blocker = psycopg.connect(url, application_name="worker.2")
+    blocker.execute(f"SELECT n FROM {table} WHERE id = 1 FOR UPDATE")  # noqa: S608  then it goes quiet
+    done = threading.Event()
+
+    def wait_on_the_row():
+        with psycopg.connect(url, application_name="web.1", autocommit=True) as waiter:
+            waiter.execute(f"UPDATE {table} SET n = n + 1 WHERE id = 1")  # noqa: S608
+        done.set()
+
+    thread = threading.Thread(target=wait_on_the_row)
+    thread.start()
+    try:
+        _log_in(page, sam)
+        page.goto("/admin/ops/database/")
+        assert page.locator("[data-details-hidden]").count() == 1 and page.locator("#locks").count() == 0
+        screenshot(page, "ops-database-support")
+        page.context.clear_cookies()
+        _log_in(page, dev)
+        pid = blocker.info.backend_pid
+        processes.wait_for(lambda: page.goto("/admin/ops/database/") and
+                           page.locator(f'[data-blocker="{pid}"] [data-blocked-by="{pid}"]').count() == 1,
+                           timeout=10, what="the lock graph to show the waiter")
+        assert page.locator(f'[data-blocker="{pid}"] [data-dead-holder]').count() == 1
+        screenshot(page, "ops-database-locks")
+        page.click(f'[data-blocker="{pid}"] [data-end-idle="{pid}"]')
+        assert f"End session pid {pid}, idle in transaction?" in page.locator("[data-question]").inner_text()
+        page.click("[data-confirm]")
+        page.wait_for_selector(f"text=Session pid {pid} ended")
+        assert done.wait(10)
+        assert page.locator("[data-no-locks]").count() == 1
+    finally:
+        blocker.close()
+        thread.join(timeout=10)
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def test_it_shows_a_maintenance_banner_on_every_portal_page(page):
+    from ops.services.maintenance import maintenance_set
+
+    root = _staff("root@idonethis.test", superuser=True)
+    maintenance_set(actor=root, enabled=True, message="Upgrading the database; back at 10:30 UTC")
+    _log_in(page, root)
+    for path in ("/admin/", "/admin/ops/dynos/", "/admin/django_celery_beat/periodictask/"):
+        page.goto(path)
+        assert "Maintenance mode is ON" in page.locator("#maintenance-banner").inner_text(), path
+    screenshot(page, "ops-maintenance-banner")

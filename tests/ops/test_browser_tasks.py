@@ -113,3 +113,23 @@ def test_it_shows_workers_queues_and_their_charts(page, settings):
     page.goto("/admin/")
     assert page.locator("#ops-charts svg.ops-chart").count() >= 4
     screenshot(page, "ops-dashboard-charts")
+
+
+def test_it_fits_every_schedule_column_on_a_1400_px_screen(page):
+    root = _staff("root@idonethis.test", superuser=True)
+    schedules_sync()
+    heartbeat("beat.1", "beat", age_seconds=3600)  # beat down: next runs carry "overdue" (the widest cells)
+    PeriodicTask.objects.update(last_run_at=timezone.now() - dt.timedelta(hours=2))
+    _history()
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.add_init_script("localStorage.setItem('django.admin.navSidebarIsOpen', 'true')")  # the sidebar asked open
+    _log_in(page, root, "/admin/django_celery_beat/periodictask/")
+    overflow = page.evaluate("""() => {
+        const results = document.querySelector('#changelist .results');
+        const table = document.querySelector('#result_list');
+        return {scroll: results.scrollWidth, client: results.clientWidth, table: table.getBoundingClientRect().right,
+                viewport: document.documentElement.clientWidth};
+    }""")
+    assert overflow["scroll"] <= overflow["client"] and overflow["table"] <= overflow["viewport"], overflow
+    assert page.locator("#nav-sidebar").count() == 0 and page.locator("[data-overdue]").count() >= 1
+    screenshot(page, "ops-schedules-1400")

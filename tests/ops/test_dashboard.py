@@ -110,3 +110,10 @@ def test_it_shows_a_newly_registered_tile_only_to_holders_of_its_permission(sam,
         assert list(_tiles(dev))[-2:] == ["database_connections", "retries_waiting"]  # by order
     finally:
         del tiles._TILES["retries_waiting"]
+
+
+def test_it_links_the_failed_tasks_tile_to_the_failed_filter(sam):
+    url = _tiles(sam)["failed_tasks"].url
+    assert url == reverse("admin:django_celery_results_taskresult_changelist") + "?status=FAILURE&done=1h"
+    page = client_for(sam).get(url).content.decode()
+    assert client_for(sam).get(url).status_code == 200 and "?e=1" not in page  # a filter the list understands

@@ -36,3 +36,10 @@ def test_the_portal_calls_entries_entries(root):
 
 def test_models_and_migrations_agree(db):
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)  # exits non-zero on a missing migration
+
+
+def test_it_names_deliveries_in_the_plural_correctly(db):
+    assert str(Delivery._meta.verbose_name_plural) == "deliveries"
+    staff = User.objects.create_superuser(email="ops@example.com", password="ops-password-1")
+    page = client_for(staff).get("/admin/").content.decode()
+    assert "Deliveries" in page and "Deliverys" not in page

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ops.models import AuditRecord
 from ops.selectors.dynos import dyno_overview
@@ -76,3 +77,12 @@ def test_it_refuses_a_formation_for_a_process_type_the_procfile_lacks(dev):
     with pytest.raises(ValueError, match="not a Procfile process type: clock"):
         formation_update(actor=dev, quantities={"clock": 1})
     assert not AuditRecord.objects.exists()
+
+
+def test_it_offers_restart_only_for_processes_that_are_running(fake_heroku, root):
+    heartbeat("web.1", "web")
+    heartbeat("worker.1", "worker", age_seconds=3600)  # gone
+    heartbeat("worker.2", "worker", stopped_at=timezone.now())  # stopped gracefully
+    page = client_for(root).get(reverse("admin:ops_dynos")).content.decode()
+    assert 'data-restart="web.1"' in page
+    assert 'data-restart="worker.1"' not in page and 'data-restart="worker.2"' not in page

@@ -41,3 +41,10 @@ def test_it_stays_200_when_only_informational_checks_are_unhappy():
     response = Client().get("/health")
     assert response.status_code == 200
     assert response.json()["checks"]["worker"]["status"] == "unknown"
+
+
+def test_it_says_beat_stopped_after_a_graceful_stop_not_unknown():
+    stopped_at = timezone.now() - dt.timedelta(seconds=5)
+    heartbeat("beat.1", "beat", stopped_at=stopped_at, age_seconds=5)
+    beat = Client().get("/health").json()["checks"]["beat"]
+    assert beat["status"] == "stopped" and beat["stopped_at"] == stopped_at.isoformat()

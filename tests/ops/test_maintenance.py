@@ -86,3 +86,17 @@ def test_it_refreshes_a_stale_flag_in_the_background_so_no_request_waits_on_it(r
     with connection.execute_wrapper(_database_down):  # the request's thread never asks the database
         assert maintenance_state()["enabled"] is False  # what we knew, at once
     wait_for(lambda: maintenance_state()["enabled"] is True, timeout=10, what="the background refresh")
+
+
+def test_it_shows_a_banner_on_every_portal_page_while_maintenance_is_on(root, sam):
+    pages = [reverse("admin:index"), reverse("admin:ops_dynos"), reverse("admin:core_user_changelist"),
+             reverse("admin:django_celery_results_taskresult_changelist")]
+    assert all('id="maintenance-banner"' not in client_for(sam).get(url).content.decode() for url in pages)
+    maintenance_set(actor=root, enabled=True, message="Upgrading the database")
+    for url in pages:
+        page = client_for(sam).get(url).content.decode()
+        assert 'id="maintenance-banner"' in page and "Maintenance mode is ON" in page, url
+        assert "Upgrading the database" in page
+    assert "Turn it off" in client_for(root).get(reverse("admin:index")).content.decode()
+    maintenance_set(actor=root, enabled=False)
+    assert 'id="maintenance-banner"' not in client_for(sam).get(reverse("admin:index")).content.decode()

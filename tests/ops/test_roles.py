@@ -17,13 +17,16 @@ OK, FORBIDDEN = 200, 403
 MATRIX = [
     ("admin:index", "get", None, (OK, OK, OK, OK)),
     ("admin:ops_dynos", "get", None, (OK, OK, OK, FORBIDDEN)),
-    ("admin:ops_database", "get", None, (FORBIDDEN, OK, OK, FORBIDDEN)),
+    ("admin:ops_database", "get", None, (OK, OK, OK, FORBIDDEN)),
+    ("admin:core_delivery_changelist", "get", None, (OK, OK, OK, FORBIDDEN)),
+    ("admin:core_inboundmessage_changelist", "get", None, (OK, OK, OK, FORBIDDEN)),
     ("admin:ops_maintenance", "get", None, (FORBIDDEN, FORBIDDEN, OK, FORBIDDEN)),
     ("admin:ops_auditrecord_changelist", "get", None, (OK, OK, OK, FORBIDDEN)),
     ("admin:ops_heartbeat_changelist", "get", None, (OK, OK, OK, FORBIDDEN)),
     ("admin:core_user_changelist", "get", None, (OK, OK, OK, FORBIDDEN)),
     ("admin:django_celery_results_taskresult_changelist", "get", None, (OK, OK, OK, FORBIDDEN)),
     ("admin:ops_database_cancel", "post", {"pid": "123"}, (FORBIDDEN, OK, OK, FORBIDDEN)),
+    ("admin:ops_database_end_idle_session", "post", {"pid": "123"}, (FORBIDDEN, OK, OK, FORBIDDEN)),
     ("admin:ops_database_terminate", "post", {"pid": "123"}, (FORBIDDEN, FORBIDDEN, OK, FORBIDDEN)),
     ("admin:ops_maintenance_set", "post", {"enabled": "on"}, (FORBIDDEN, FORBIDDEN, OK, FORBIDDEN)),
     ("admin:ops_heroku_restart", "post", {"dyno": "web.1"}, (FORBIDDEN, FORBIDDEN, OK, FORBIDDEN)),
@@ -70,7 +73,7 @@ def test_it_creates_the_role_groups_with_every_listed_permission():
 def test_it_shows_each_role_only_the_tiles_and_buttons_it_may_use(sam, dev, root, healthy_formation):
     support_index = client_for(sam).get(reverse("admin:index")).content.decode()
     assert 'data-tile="dynos"' in support_index
-    assert reverse("admin:ops_database") not in support_index
+    assert reverse("admin:ops_database") in support_index  # the budget and pools, read-only
     assert reverse("admin:ops_database") in client_for(dev).get(reverse("admin:index")).content.decode()
     assert reverse("admin:ops_maintenance") in client_for(root).get(reverse("admin:index")).content.decode()
     assert 'id="formation-form"' not in client_for(sam).get(reverse("admin:ops_dynos")).content.decode()

@@ -103,3 +103,17 @@ def test_it_saves_a_pause_from_the_change_form_of_a_code_defined_schedule(dev):
     assert sweep.enabled is False and sweep.task == "scheduled.heartbeat_sweep"
     record = AuditRecord.objects.get(action="django_celery_beat.periodictask.change")
     assert record.actor == dev and "heartbeat-sweep" in record.target and "Enabled" in str(record.parameters)
+
+
+def test_it_marks_next_runs_in_the_past_as_overdue_while_beat_is_down(sam):
+    every, _ = IntervalSchedule.objects.get_or_create(every=60, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.create(name="late", task="scheduled.ops_echo", interval=every,
+                                last_run_at=timezone.now() - dt.timedelta(minutes=30))  # beat stopped long ago
+    PeriodicTask.objects.create(name="on-time", task="scheduled.ops_echo", interval=every,
+                                last_run_at=timezone.now() - dt.timedelta(seconds=10))
+    assert next_run(PeriodicTask.objects.get(name="late")) < timezone.now() - dt.timedelta(minutes=28)
+    page = client_for(sam).get(reverse(CHANGELIST)).content.decode()
+    late_row = page[page.index(">late<"):][:2000]
+    on_time_row = page[page.index(">on-time<"):][:2000]
+    assert "data-overdue" in late_row.split("</tr>")[0] and "overdue" in late_row.split("</tr>")[0]
+    assert "data-overdue" not in on_time_row.split("</tr>")[0]

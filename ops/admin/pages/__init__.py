@@ -8,7 +8,7 @@ module of its subject and a ``Page`` here (and, for an action, a service wrapped
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ops.admin.pages import celery, database, dynos, maintenance
+from ops.admin.pages import celery, database, dynos, maintenance, support
 from ops.admin.tasks import actions as task_actions
 from ops.roles import SUPERUSER
 
@@ -24,7 +24,7 @@ class Page:
 
 PAGES = [
     Page("dynos/", dynos.dynos_page, "ops_dynos", "ops.view_dynos", "Dynos"),
-    Page("database/", database.database_page, "ops_database", "ops.view_database", "Database"),
+    Page("database/", database.database_page, "ops_database", "ops.view_database_budget", "Database"),
     Page("maintenance/", maintenance.maintenance_page, "ops_maintenance", SUPERUSER, "Maintenance mode"),
     Page("dynos/formation/", dynos.formation_edit, "ops_formation", "ops.change_formation"),
     Page("dynos/heroku/restart/", dynos.heroku_restart_dyno, "ops_heroku_restart", SUPERUSER),
@@ -32,6 +32,8 @@ PAGES = [
     Page("dynos/heroku/scale/", dynos.heroku_scale_type, "ops_heroku_scale", SUPERUSER),
     Page("dynos/heroku/maintenance/", maintenance.heroku_maintenance, "ops_heroku_maintenance", SUPERUSER),
     Page("database/cancel/", database.database_cancel, "ops_database_cancel", "ops.cancel_query"),
+    Page("database/end-idle-session/", database.database_end_idle_session, "ops_database_end_idle_session",
+         "ops.end_idle_session"),
     Page("database/terminate/", database.database_terminate, "ops_database_terminate", SUPERUSER),
     Page("maintenance/set/", maintenance.maintenance_toggle, "ops_maintenance_set", SUPERUSER),
     Page("celery/", celery.celery_page, "ops_celery", "django_celery_results.view_taskresult",
@@ -40,4 +42,14 @@ PAGES = [
     Page("celery/revoke/", task_actions.revoke_by_id_view, "ops_task_revoke_by_id", "ops.retry_task"),
     Page("tasks/stats/", celery.task_stats_page, "ops_task_stats", "django_celery_results.view_taskresult",
          "Tasks in the last 24 hours"),
+    # Support tools: find, a person, a team, an inbound email, and the runbook's actions.
+    Page("find/", support.find_page, "ops_find", "core.view_user"),
+    Page("people/<str:hash_id>/", support.person_page, "ops_person", "core.view_user"),
+    Page("teams/<str:hash_id>/", support.team_page, "ops_team", "core.view_team"),
+    Page("inbound/<int:pk>/", support.inbound_page, "ops_inbound", "core.view_inboundmessage"),
+    Page("support/resend/", support.resend_view, "ops_support_resend", "ops.resend_email"),
+    Page("support/emails/", support.emails_change_view, "ops_support_emails", "core.change_membership"),
+    Page("support/invitation/", support.invitation_resend_view, "ops_support_invitation", "ops.resend_email"),
+    Page("support/password-reset/", support.password_reset_view, "ops_support_password_reset", "ops.resend_email"),
+    Page("support/reprocess/", support.reprocess_view, "ops_support_reprocess", "ops.reparse_inbound"),
 ]

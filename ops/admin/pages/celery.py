@@ -1,41 +1,52 @@
 """Workers and queues, per-task statistics, and purging a queue (typed confirmation)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from ops.admin.charts import line_chart
+from ops.admin.charts import celery_charts, charts_for, task_runtime_chart
 from ops.admin.confirm import admin_render
 from ops.roles import SUPERUSER, has_ops_permission
 from ops.selectors.celery import known_queues, worker_overview
-from ops.selectors.samples import sample_series
 from ops.selectors.task_stats import task_stats
-from ops.selectors.tasks import queue_depths
+from ops.selectors.tasks import NotAQueue, queue_depths
 from ops.services.tasks import queue_purge
 
 
 def celery_page(request):
-    workers, inspect_error = worker_overview(fresh=request.GET.get("refresh") == "1")
-    queues = known_queues() + [q for q in request.GET.getlist("queue") if q]
+    details = request.GET.get("details") == "1"
+    workers, inspect_error = worker_overview(details=details, fresh=details and request.GET.get("refresh") == "1")
     try:
-        depths, broker_error = queue_depths(list(dict.fromkeys(queues))), ""
+        depths, broker_error = queue_depths(known_queues()), ""
     except Exception as error:  # the broker is down: say so, keep the rest of the page
         depths, broker_error = {}, f"{type(error).__name__}: {error}"
-    charts = [line_chart("Queue depth (messages waiting)", sample_series("queue.depth")),
-              line_chart("Tasks failed per minute", sample_series("tasks.failed"))]
+    queue_errors = []
+    for queue in dict.fromkeys(q for q in request.GET.getlist("queue") if q and q not in depths):
+        if broker_error:
+            break
+        try:
+            depths.update(queue_depths([queue]))
+        except NotAQueue as error:  # e.g. ?queue=_kombu.binding.celery: a clear line, not the broker's WRONGTYPE
+            queue_errors.append(str(error))
+        except Exception as error:
+            queue_errors.append(f"{queue}: {type(error).__name__}: {error}")
     return admin_render(request, "admin/ops/celery.html", {
-        "title": "Workers and queues", "workers": workers, "inspect_error": inspect_error, "depths": depths,
-        "broker_error": broker_error, "charts": charts, "can_purge": has_ops_permission(request.user, SUPERUSER),
+        "title": "Workers and queues", "workers": workers, "details": details, "inspect_error": inspect_error,
+        "depths": depths, "broker_error": broker_error, "queue_errors": queue_errors, "charts": celery_charts(request),
+        "heartbeat_interval": settings.HEARTBEAT_INTERVAL_SECONDS,
+        "inspect_timeout": settings.OPS_INSPECT_TIMEOUT_SECONDS,
+        "can_purge": has_ops_permission(request.user, SUPERUSER),
         "can_revoke": has_ops_permission(request.user, "ops.retry_task"),
     })
 
 
 def task_stats_page(request):
-    charts = [line_chart("Tasks succeeded per minute", sample_series("tasks.succeeded")),
-              line_chart("Tasks failed per minute", sample_series("tasks.failed"))]
+    stats = task_stats()
+    charts = [*charts_for(request, ("tasks_succeeded", "tasks_failed")), task_runtime_chart(stats)]
     return admin_render(request, "admin/ops/task_stats.html", {
-        "title": "Tasks in the last 24 hours", "stats": task_stats(), "charts": charts,
+        "title": "Tasks in the last 24 hours", "stats": stats, "charts": charts,
     })
 
 

@@ -10,93 +10,21 @@ What makes the stock page slow on a big table, and what this one does instead:
 - loading every column → the large ones (arguments, result, traceback) only on the detail page.
 """
 
-import json
 import re
 
 from django.contrib import admin
-from django.core.paginator import Paginator
-from django.db import connection
 from django.urls import path
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django_celery_results.models import TaskResult
 
+from ops.admin.paging import BoundedPaginator
 from ops.admin.tasks import actions as task_actions
 from ops.admin.tasks import columns, filters
 
-MAX_ROWS = 10_000
-EXACT_UP_TO = 1_000
 UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
 LIST_FIELDS = ("id", "task_id", "task_name", "periodic_task_name", "status", "worker", "date_created",
                "date_started", "date_done", "meta")
-
-
-def planned_rows(queryset) -> int | None:
-    """The planner's row estimate for ``queryset`` (``EXPLAIN``, nothing is read), or ``None`` off PostgreSQL."""
-    if connection.vendor != "postgresql":
-        return None
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
-def estimated_rows(table: str) -> int | None:
-    """The planner's row estimate for ``table`` (PostgreSQL), or ``None`` when unknown."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-        row = cursor.fetchone()
-    return row[0] if row and row[0] >= 0 else None
-
-
-class BoundedPaginator(Paginator):
-    """Never counts the table: the planner's estimate when unfiltered; when filtered, an exact count
-    if there are at most ``EXACT_UP_TO`` rows, else the planner's estimate for the filter. Pages stop
-    at ``MAX_ROWS`` rows either way."""
-
-    @cached_property
-    def count(self) -> int:
-        return min(self.found, MAX_ROWS)
-
-    @cached_property
-    def estimated(self) -> bool:
-        return self._estimate is not None
-
-    @cached_property
-    def _estimate(self) -> int | None:
-        if not self.object_list.query.where:
-            return estimated_rows(TaskResult._meta.db_table)
-        if self._exact is not None:
-            return None
-        planned = planned_rows(self.object_list)
-        return max(planned, EXACT_UP_TO + 1) if planned is not None else None
-
-    @cached_property
-    def _exact(self) -> int | None:
-        if not self.object_list.query.where:
-            return None
-        counted = self.object_list.order_by().values("pk")[: EXACT_UP_TO + 1].count()
-        return counted if counted <= EXACT_UP_TO else None
-
-    @cached_property
-    def found(self) -> int:
-        if self._estimate is not None:
-            return self._estimate
-        if self._exact is not None:
-            return self._exact
-        return self.object_list.order_by().values("pk")[: MAX_ROWS + 1].count()  # SQLite: bounded count
-
-    @property
-    def count_label(self) -> str:
-        if self.estimated:
-            return f"about {self.found:,} task results (planner's estimate)"
-        return f"more than {MAX_ROWS:,} task results" if self.found > MAX_ROWS else f"{self.found:,} task results"
 
 
 def _when(value) -> str:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0007_inbound_single_use_tokens_and_rejections'),
+        ('core', '0009_delivery_verbose_name_plural'),
     ]
 
     operations = [

@@ -1,0 +1,137 @@
+"""Time the workers and queues page cold (cache cleared before each load) with real workers running,
+and count the ``inspect`` broadcasts each load makes (each waits its whole timeout for replies).
+
+Starts ``--workers`` real Celery workers (each on its own queue, heartbeating every second) against
+the benchmark database and ``REDIS_URL``, waits for their heartbeats, then renders the page through
+Django's test client as a superuser: ``--runs`` cold loads of the page, then of its on-demand
+details (``?details=1&refresh=1``). Prints a Markdown table (milliseconds).
+
+    createdb -h 127.0.0.1 -U postgres idt_celery_page_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/idt_celery_page_bench REDIS_URL=redis://127.0.0.1:6379/8 \\
+        .venv/bin/python bench/celery_page.py --workers 2 --runs 7
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_test")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/idt_celery_page_bench")
+os.environ.setdefault("DB_POOL_MAX_SIZE", "0")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from celery.app import control  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from core.models import User  # noqa: E402
+from ops.models import Heartbeat  # noqa: E402
+
+broadcasts: list[str] = []
+_request = control.Inspect._request
+
+
+def _counted(self, command, **kwargs):
+    broadcasts.append(command)
+    return _request(self, command, **kwargs)
+
+
+control.Inspect._request = _counted  # counts, then asks the workers for real
+
+
+def start_workers(n: int, tag: str) -> list[subprocess.Popen]:
+    env = {**os.environ, "HEARTBEAT_INTERVAL_SECONDS": "1", "PYTHONUNBUFFERED": "1"}
+    processes = []
+    for i in range(1, n + 1):
+        queue = f"bench-{tag}-{i}"
+        processes.append(
+            subprocess.Popen(
+                [
+                    str(ROOT / ".venv/bin/celery"),
+                    "-A",
+                    "portal",
+                    "worker",
+                    "--loglevel=WARNING",
+                    "--concurrency=1",
+                    "-Q",
+                    queue,
+                    "-n",
+                    f"{queue}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                cwd=ROOT,
+                env={**env, "DYNO": f"worker.{tag}{i}"},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    return processes
+
+
+def timed(client: Client, url: str, runs: int) -> tuple[list[float], float]:
+    times, before = [], len(broadcasts)
+    for _ in range(runs):
+        cache.clear()  # cold: nothing remembered from the previous load
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    return times, (len(broadcasts) - before) / runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    tag = uuid.uuid4().hex[:6]
+    workers = start_workers(args.workers, tag)
+    try:
+        deadline = time.monotonic() + 90
+        while Heartbeat.objects.filter(dyno__startswith=f"worker.{tag}", stopped_at=None).count() < args.workers:
+            if time.monotonic() > deadline:
+                raise SystemExit("workers did not report a heartbeat within 90 s")
+            time.sleep(0.5)
+        user, _ = User.objects.get_or_create(
+            email="bench-root@idonethis.test", defaults={"is_staff": True, "is_superuser": True}
+        )
+        client = Client()
+        client.force_login(user)
+        client.get("/admin/ops/celery/")  # warm: imports, session, permissions (not the page's own caches)
+        print(f"{args.workers} workers, {args.runs} cold loads each\n")
+        print("| load | median | min | max | inspect broadcasts per load |")
+        print("|---|---:|---:|---:|---:|")
+        for label, url in (
+            ("page", "/admin/ops/celery/"),
+            ("details (on demand)", "/admin/ops/celery/?details=1&refresh=1"),
+        ):
+            times, per_load = timed(client, url, args.runs)
+            print(
+                f"| {label} | {statistics.median(times):,.0f} ms | {min(times):,.0f} ms | {max(times):,.0f} ms "
+                f"| {per_load:g} |"
+            )
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+        Heartbeat.objects.filter(dyno__startswith=f"worker.{tag}").delete()
+
+
+if __name__ == "__main__":
+    main()
