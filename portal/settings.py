@@ -7,7 +7,9 @@ With nothing set the system runs embedded (SQLite, filesystem broker, mail as fi
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
+from core.db import BoundedConnection
 from portal import dyno
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,6 +75,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "anymail",
+    "csp",
     "core",
     "scheduled",
 ]
@@ -80,6 +83,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ops.runtime.middleware.RequestStatsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ops.runtime.middleware.MaintenanceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -116,7 +120,21 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=EMBEDDED_DATABASE_URL)}
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=20)
 DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=2)
-DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=10.0)
+DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=5.0)
+# Every wait on the database is bounded, so an outage costs a request seconds, not the router's 30 s.
+# Server side, per process type: web requests fail fast, workers and beat run batch queries, the
+# release phase (migrations) and one-off commands have no limit. Client side, a connection that
+# stays silent past the statement timeout plus a grace is abandoned (core/db.py): a partition looks
+# like that, and the server-side timeout cannot fire for a query that never arrived.
+_DB_TIMEOUTS = {"web": (5, 30), "worker": (120, 300), "beat": (30, 120)}  # statement, idle in transaction
+_statement, _idle = _DB_TIMEOUTS.get(PROCESS_TYPE, (0, 0))
+DB_STATEMENT_TIMEOUT_SECONDS = env.float("DB_STATEMENT_TIMEOUT_SECONDS", default=_statement)
+DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS = env.float("DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS", default=_idle)
+DB_NETWORK_TIMEOUT_SECONDS = (
+    DB_STATEMENT_TIMEOUT_SECONDS + env.float("DB_NETWORK_GRACE_SECONDS", default=1.0)
+    if DB_STATEMENT_TIMEOUT_SECONDS
+    else 0
+)
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) write at once: WAL lets readers run beside the writer,
@@ -130,7 +148,21 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
-    _db["OPTIONS"] = {"application_name": DYNO_NAME[:63], "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5)}
+    _db["OPTIONS"] = {
+        **_db.get("OPTIONS", {}),  # e.g. ?sslmode=require in DATABASE_URL
+        "application_name": DYNO_NAME[:63],
+        # libpq bounds opening a connection (TCP and startup) by this many seconds.
+        "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
+        "options": f"-c statement_timeout={int(DB_STATEMENT_TIMEOUT_SECONDS * 1000)}"
+        f" -c idle_in_transaction_session_timeout={int(DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000)}",
+        # The kernel drops a connection whose peer vanished: keepalives for idle ones, and
+        # tcp_user_timeout (ms) for sent data that is never acknowledged.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 15_000,
+    }
     if DB_POOL_MAX_SIZE > 0:
         # One small pool per process shared by all its threads (90 waitress threads, ~20 connections).
         _db["OPTIONS"]["pool"] = {
@@ -138,8 +170,16 @@ else:
             "max_size": DB_POOL_MAX_SIZE,
             "timeout": DB_POOL_TIMEOUT,
             "name": DYNO_NAME,
+            "connection_class": BoundedConnection,
+            # Give up a reconnection chain after 10 s (psycopg's default is 5 minutes of growing
+            # back-off): the next request starts a fresh one, so the pool refills within seconds of
+            # the database coming back instead of after the longest back-off.
+            "reconnect_timeout": 10.0,
         }
         _db["CONN_MAX_AGE"] = 0  # the pool owns connection lifetime
+        # The pool checks a connection before lending it: one that died with an outage is replaced
+        # instead of failing the first request after recovery.
+        _db["CONN_HEALTH_CHECKS"] = True
     else:
         # What psycopg2 would give: one persistent connection per thread, checked before reuse.
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
@@ -148,6 +188,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ---------------------------------------------------------------------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default=EMBEDDED_CACHE_URL)}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # redis-py waits forever by default: a cache that stops answering must cost a second, not a hang.
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
+# Sessions live in the database, never only in the cache: logins and signed-in pages keep working
+# while the cache is down (the database is needed for every page anyway).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- auth, i18n, static --------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -161,16 +211,20 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "core.staticfiles.ManifestOrPlainStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Production serves the hashed, compressed files collectstatic wrote (the release phase runs it;
+# Heroku's buildpack runs it at build). A process that starts without them still serves every page:
+# with no manifest, pages link plain names (core/staticfiles.py), which WhiteNoise then serves
+# straight from the apps' static folders (found once at start-up) instead of every page being a 500.
+WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
 
 # --- email ---------------------------------------------------------------------------------------
 # ANYMAIL_ESP picks the provider (mailgun, postmark, sendgrid, … any anymail backend); without it
@@ -228,6 +282,25 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------------------
+# Only our own files run or style a page: no inline script, handler or style anywhere (app.js and the
+# stylesheets do it all), so an injected <script> or style attribute does nothing. Charts are inline
+# SVG (presentation attributes, not styles); data: covers the admin's SVG icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="") or EMBEDDED_BROKER_URL
@@ -309,5 +382,7 @@ if DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=True):
         INSTALLED_APPS.append("debug_toolbar")
         MIDDLEWARE.insert(1, "debug_toolbar.middleware.DebugToolbarMiddleware")
         INTERNAL_IPS = ["127.0.0.1"]
+        # The toolbar styles itself inline: report violations in the console instead of blocking it.
+        CONTENT_SECURITY_POLICY_REPORT_ONLY, CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY, None
         # Open, the toolbar covers the app's navigation: it starts as a small handle and opens on a click.
         DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}

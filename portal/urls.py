@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("core.urls")),
 ]
 
+# A database outage answers 503 with a clear page (JSON for APIs), any other error Django's 500.
+handler500 = "core.web.unavailable.server_error"
 # Error pages in the app's layout (the portal's in the admin's); 500 and CSRF failures use plain templates.
 handler404 = "core.web.errors.page_not_found"
 handler403 = "core.web.errors.permission_denied"

@@ -41,4 +41,9 @@ SCHEDULES = {
         "task": "scheduled.ops_prune",
         "crontab": {"minute": "17", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     },
+    # Nightly: forget failed-login counts idle for a week (the login throttle's rows).
+    "login-failures-prune": {
+        "task": "scheduled.login_failures_prune",
+        "crontab": {"minute": "27", "hour": "3", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    },
 }

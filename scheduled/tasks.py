@@ -4,9 +4,11 @@ import datetime as dt
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from core.services.deliveries import deliveries_claim_due, delivery_send
 from core.services.inbound import inbound_messages_prune, inbound_replies_send
+from core.services.logins import login_failures_prune
 from core.services.notification_emails import notifications_email_due
 from core.services.resends import delivery_resend_send
 from ops.services.heartbeats import heartbeat_prune
@@ -69,3 +71,9 @@ def inbound_prune() -> int:
 def notification_emails() -> int:
     """Email settled batches of in-app notifications, one email per recipient and burst."""
     return notifications_email_due()
+
+
+@shared_task(name="scheduled.login_failures_prune")
+def login_failures_prune_task() -> int:
+    """Forget failed-login counts idle for a week (lockouts last minutes; support looks back days)."""
+    return login_failures_prune(before=timezone.now() - dt.timedelta(days=7))

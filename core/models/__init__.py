@@ -3,6 +3,7 @@
 from core.models.deliveries import Delivery
 from core.models.entries import Entry, Tag
 from core.models.inbound import InboundMessage, InboundToken
+from core.models.logins import LoginFailure
 from core.models.people import AlternateEmail, User
 from core.models.social import Comment, Like, Notification
 from core.models.teams import Invitation, Membership, Organization, OrganizationMembership, Team
@@ -16,6 +17,7 @@ __all__ = [
     "InboundToken",
     "Invitation",
     "Like",
+    "LoginFailure",
     "Membership",
     "Notification",
     "Organization",

@@ -44,7 +44,8 @@ def user_signup(*, email: str, password: str, full_name: str = "", time_zone: st
         nickname=_free_nickname(email.split("@", 1)[0]),
     )
     personal_log_create(user=user)
-    transaction.on_commit(lambda: email_verification_send(user=user, email=user.email))
+    # robust: the account exists either way; a mail provider outage must not turn it into a 500.
+    transaction.on_commit(lambda: email_verification_send(user=user, email=user.email), robust=True)
     return user
 
 
@@ -133,7 +134,7 @@ def alternate_email_add(*, user: User, actor, email: str) -> AlternateEmail:
             alternate = AlternateEmail.objects.create(user=user, email=email)
     except IntegrityError:
         raise ValueError("That address is already in use.") from None
-    transaction.on_commit(lambda: email_verification_send(user=user, email=email))
+    transaction.on_commit(lambda: email_verification_send(user=user, email=email), robust=True)
     return alternate
 
 

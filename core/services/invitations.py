@@ -28,7 +28,7 @@ def invitation_create(*, organization: Organization, teams: list[Team], email: s
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
     invitation.teams.set(teams)
-    transaction.on_commit(lambda: invitation_send(invitation=invitation))
+    transaction.on_commit(lambda: invitation_send(invitation=invitation), robust=True)  # stored; resendable
     return invitation
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from core.emails.reminders import DEFAULT_PROMPT
 from core.models import Membership, Organization, Team, User
 from core.services.entries import EARLIEST_DAY, MAX_ENTRY_LENGTH
-from core.web.throttle import LoginThrottle
+from core.web.throttle import THROTTLED_MESSAGE, LoginThrottleMixin
 
 WEEKDAYS = [(str(i), name) for i, name in enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])]
 QUARTER_HOURS = [(f"{h:02d}:{m:02d}", dt.time(h, m).strftime("%-I:%M %p")) for h in range(24) for m in (0, 15, 30, 45)]
@@ -43,23 +43,10 @@ class SignupForm(BaseUserCreationForm):
         return email
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
+class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
     """Django's login form, refusing further tries for one account from one address after repeated failures."""
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": "Too many failed attempts. Try again in a few minutes, or reset your password.",
-    }
-
-    def clean(self):
-        throttle = LoginThrottle.for_request(self.request, self.data.get("username", ""))
-        if throttle.blocked():
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            throttle.failed()
-            raise
+    error_messages = {**AuthenticationForm.error_messages, "throttled": THROTTLED_MESSAGE}
 
 
 class TeamForm(forms.Form):

@@ -6,9 +6,17 @@ permission.
 """
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.urls import path
 
+from core.web.throttle import THROTTLED_MESSAGE, LoginThrottleMixin
 from ops.roles import has_ops_permission, ops_permission_required
+
+
+class AdminLoginForm(LoginThrottleMixin, AdminAuthenticationForm):
+    """The admin's login, throttled exactly like the product's (same counter: one account, one address)."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, "throttled": THROTTLED_MESSAGE}
 
 
 class OpsAdminSite(admin.AdminSite):
@@ -16,6 +24,7 @@ class OpsAdminSite(admin.AdminSite):
     site_title = "iDoneThis ops"
     index_title = "Operations"
     index_template = "admin/ops/index.html"
+    login_form = AdminLoginForm  # throttled like the product's login
 
     def get_urls(self):
         from ops.admin.pages import PAGES

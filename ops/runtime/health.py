@@ -3,14 +3,18 @@
 Required (``HEALTH_REQUIRED_CHECKS``, default database, cache, broker) decide the status code; the
 others (beat: its last heartbeat and last schedule tick; worker: its last heartbeat) inform.
 Maintenance mode does not make the app unhealthy: it is reported, and /health keeps answering.
+Each check runs in its own thread with a deadline, so /health answers within about
+``CHECK_TIMEOUT_SECONDS`` whatever hangs (a black-holed database, a silent Redis).
 """
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_checks
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -18,6 +22,10 @@ from django.views.decorators.cache import never_cache
 from portal.celery import app as celery_app
 
 BROKER_TIMEOUT_SECONDS = 2
+CHECK_TIMEOUT_SECONDS = 3.0  # all checks run at once; the router and monitors get an answer within ~3 s
+# Shared by all requests; a check stuck on a dead dependency holds a thread only until its own
+# client timeout (database, cache, broker) frees it.
+_checks_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="health")
 FRESH = dt.timedelta(minutes=3)
 
 
@@ -104,13 +112,46 @@ def _required() -> set[str]:
     return set(getattr(settings, "HEALTH_REQUIRED_CHECKS", ("database", "cache", "broker")))
 
 
+def _informational() -> dict:
+    return {"beat": _beat(), "worker": _last_seen("worker"), "maintenance": _maintenance()}
+
+
+def _in_thread(check):
+    try:
+        return check()
+    finally:
+        connections.close_all()  # give this thread's connection back to the pool
+
+
+def _bounded(jobs: dict) -> dict:
+    """Run every job at once; a job not done by the deadline reports a timeout instead of holding /health."""
+    started = time.perf_counter()
+    futures = {name: _checks_pool.submit(_in_thread, job) for name, job in jobs.items()}
+    wait_for_checks(futures.values(), timeout=CHECK_TIMEOUT_SECONDS)
+    results = {}
+    for name, future in futures.items():
+        if future.done():
+            results[name] = future.result()
+        else:
+            future.cancel()  # not started yet: never start it
+            ms = round((time.perf_counter() - started) * 1000, 1)
+            results[name] = {"status": "error", "ms": ms, "error": f"no answer within {CHECK_TIMEOUT_SECONDS:g} s"}
+    return results
+
+
 @never_cache
 def health(request):
-    checks = {"database": _timed(_database), "cache": _timed(_cache), "broker": _timed(_broker)}
-    if checks["database"]["status"] == "ok":
-        checks["beat"] = _beat()
-        checks["worker"] = _last_seen("worker")
-        checks["maintenance"] = _maintenance()
+    results = _bounded(
+        {
+            "database": lambda: _timed(_database),
+            "cache": lambda: _timed(_cache),
+            "broker": lambda: _timed(_broker),
+            "informational": lambda: _timed(_informational),
+        }
+    )
+    checks = {name: results[name] for name in ("database", "cache", "broker")}
+    if checks["database"]["status"] == "ok" and results["informational"]["status"] == "ok":
+        checks.update({name: results["informational"][name] for name in ("beat", "worker", "maintenance")})
     required = _required()
     for name, check in checks.items():
         check["required"] = name in required

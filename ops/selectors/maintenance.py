@@ -1,19 +1,22 @@
 """The app's own maintenance mode: a flag in the database, read cheaply by the middleware."""
 
+import logging
 import threading
 import time
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from ops.models import OpsSetting
+
+logger = logging.getLogger(__name__)
 
 MAINTENANCE_KEY = "maintenance"
 CHECK_EVERY_SECONDS = 2.0  # each process asks the database at most this often
 
 _memo_lock = threading.Lock()
 _refreshing = threading.Lock()  # one thread per process asks the database; the others use what we knew
-_memo: dict = {"at": 0.0, "state": None}
+_memo: dict = {"at": 0.0, "state": None, "generation": 0}  # forgetting bumps the generation
 
 
 def maintenance_state(*, fresh: bool = False) -> dict:
@@ -22,15 +25,34 @@ def maintenance_state(*, fresh: bool = False) -> dict:
         known, age = _memo["state"], time.monotonic() - _memo["at"]
     if not fresh and known is not None and age < CHECK_EVERY_SECONDS:
         return known
-    if not _refreshing.acquire(blocking=fresh or known is None):
-        return known  # another thread is already asking (maybe waiting on a slow database)
-    try:
-        state = _read(known)
-        with _memo_lock:
+    if fresh or known is None:
+        with _refreshing:
+            return _refresh(known)
+    # Stale: one background thread asks the database; requests go on with what we knew. A request
+    # never waits on the flag, so a dead database costs it one wait (its own query), not two.
+    if _refreshing.acquire(blocking=False):
+        threading.Thread(target=_refresh_in_background, args=(known,), daemon=True).start()
+    return known
+
+
+def _refresh(known: dict | None) -> dict:
+    with _memo_lock:
+        generation = _memo["generation"]
+    state = _read(known)
+    with _memo_lock:
+        if _memo["generation"] == generation:  # a read that began before a change must not undo it
             _memo.update(at=time.monotonic(), state=state)
-        return state
+    return state
+
+
+def _refresh_in_background(known: dict) -> None:
+    try:
+        _refresh(known)
+    except Exception:  # keep what we knew; the next stale read tries again
+        logger.warning("could not refresh the maintenance flag", exc_info=True)
     finally:
         _refreshing.release()
+        connection.close()  # this thread's connection goes back to the pool
 
 
 def _read(known: dict | None) -> dict:
@@ -46,4 +68,4 @@ def _read(known: dict | None) -> dict:
 def maintenance_forget() -> None:
     """Drop this process's remembered state (after a change, and between tests)."""
     with _memo_lock:
-        _memo.update(at=0.0, state=None)
+        _memo.update(at=0.0, state=None, generation=_memo["generation"] + 1)

@@ -9,7 +9,8 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from tests.ops.conftest import heartbeat
 
-pytestmark = pytest.mark.django_db
+# The checks run in threads with their own connections: they see committed rows only.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_it_reports_each_check_with_the_last_beat_tick_and_worker_heartbeat():

@@ -44,6 +44,7 @@ def test_it_answers_api_and_webhooks_with_503_json(root):
         assert response["Retry-After"]
 
 
+@pytest.mark.django_db(transaction=True)  # /health's checks run in threads: they see committed rows
 def test_it_keeps_the_portal_and_health_working_during_maintenance(root):
     maintenance_set(actor=root, enabled=True)
     assert client_for(root).get(reverse("admin:ops_dynos")).status_code == 200
@@ -69,6 +70,22 @@ def test_it_keeps_the_last_known_state_when_the_database_cannot_be_asked(root, s
         maintenance_forget()
         assert maintenance_state(fresh=True) == {"enabled": False, "message": "", "unknown": True,
                                                  "retry_after": settings.MAINTENANCE_RETRY_AFTER_SECONDS}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refreshes_a_stale_flag_in_the_background_so_no_request_waits_on_it(root, monkeypatch):
+    from django.db import connection
+
+    from ops.models import OpsSetting
+    from tests.processes import wait_for
+
+    assert maintenance_state()["enabled"] is False  # read once, remembered
+    # Another dyno turns maintenance on (its service call forgets only its own memory, not ours).
+    OpsSetting.objects.update_or_create(key="maintenance", defaults={"value": {"enabled": True}, "updated_by": root})
+    monkeypatch.setattr("ops.selectors.maintenance.CHECK_EVERY_SECONDS", 0)
+    with connection.execute_wrapper(_database_down):  # the request's thread never asks the database
+        assert maintenance_state()["enabled"] is False  # what we knew, at once
+    wait_for(lambda: maintenance_state()["enabled"] is True, timeout=10, what="the background refresh")
 
 
 def test_it_shows_a_banner_on_every_portal_page_while_maintenance_is_on(root, sam):

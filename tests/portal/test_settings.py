@@ -26,7 +26,8 @@ def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
 
 def _settings(env: dict, expression: str):
     code = (
-        f"import json, django; django.setup(); from django.conf import settings as s; print(json.dumps({expression}))"
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps({expression}, default=str))"
     )
     result = _run(["-c", code], {"DJANGO_SETTINGS_MODULE": "portal.settings", **env})
     assert result.returncode == 0, result.stderr
@@ -79,6 +80,28 @@ def test_it_takes_the_broker_from_redis_url_and_prefers_celery_broker_url():
     )
     both = {"DJANGO_DEBUG": "true", "REDIS_URL": "redis://r:6379/0", "CELERY_BROKER_URL": "amqp://guest@q//"}
     assert _settings(both, "s.CELERY_BROKER_URL") == "amqp://guest@q//"
+
+
+def test_it_bounds_every_database_wait_by_process_type():
+    web = _settings({**PRODUCTION_ENV, "DYNO": "web.1"}, 's.DATABASES["default"]["OPTIONS"]')
+    assert web["options"] == "-c statement_timeout=5000 -c idle_in_transaction_session_timeout=30000"
+    assert (web["connect_timeout"], web["keepalives"], web["tcp_user_timeout"]) == (3, 1, 15000)
+    assert web["pool"]["timeout"] == 5.0 and web["pool"]["connection_class"].endswith("BoundedConnection'>")
+    assert _settings({**PRODUCTION_ENV, "DYNO": "web.1"}, "s.DB_NETWORK_TIMEOUT_SECONDS") == 6.0
+    worker = _settings({**PRODUCTION_ENV, "DYNO": "worker.2"}, 's.DATABASES["default"]["OPTIONS"]["options"]')
+    assert worker == "-c statement_timeout=120000 -c idle_in_transaction_session_timeout=300000"
+    # The release phase (migrations) and one-off commands are not cut short; the environment can say otherwise.
+    release = _settings({**PRODUCTION_ENV, "DYNO": "release.7"}, 's.DATABASES["default"]["OPTIONS"]["options"]')
+    assert release == "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0"
+    assert _settings({**PRODUCTION_ENV, "DYNO": "release.7"}, "s.DB_NETWORK_TIMEOUT_SECONDS") == 0
+    tuned = {**PRODUCTION_ENV, "DYNO": "web.1", "DB_STATEMENT_TIMEOUT_SECONDS": "2.5"}
+    assert _settings(tuned, 's.DATABASES["default"]["OPTIONS"]["options"]').startswith("-c statement_timeout=2500 ")
+
+
+def test_it_keeps_sessions_in_the_database_and_bounds_a_redis_cache():
+    assert _settings(PRODUCTION_ENV, "s.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+    options = _settings(PRODUCTION_ENV, 's.CACHES["default"]["OPTIONS"]')
+    assert options == {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 
 def test_the_debug_toolbar_starts_collapsed_under_bin_run(tmp_path):

@@ -4,6 +4,15 @@
   "use strict";
   if (!window.fetch || !window.DOMParser) return;
 
+  // Forms marked data-confirm ask first (a script file, not an inline handler: the CSP allows no inline code).
+  document.addEventListener("submit", function (event) {
+    const message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
+
   document.addEventListener("submit", async function (event) {
     const form = event.target;
     if (!form.matches("form[data-swap]") || (form.method || "").toLowerCase() !== "post") return;

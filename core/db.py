@@ -1,0 +1,28 @@
+"""A psycopg connection that stops waiting for a database that stopped answering.
+
+``statement_timeout`` is enforced by the server, so it cannot fire when the server never sees the
+query (a network partition, a black-holed address): the client would wait for as long as the
+partition lasts. This connection bounds every wait on its socket (a query, a commit, a fetch, the
+pool's check) at ``DB_NETWORK_TIMEOUT_SECONDS`` (the process's statement timeout plus a grace),
+then closes itself and raises ``OperationalError``: the request answers 503 and the pool replaces
+the connection.
+"""
+
+import psycopg
+from django.conf import settings
+from psycopg import errors
+
+
+class BoundedConnection(psycopg.Connection):
+    def wait(self, gen, interval=0.1, timeout=None):
+        if timeout is None:
+            timeout = settings.DB_NETWORK_TIMEOUT_SECONDS or None
+        try:
+            return super().wait(gen, interval=interval, timeout=timeout)
+        except errors._WaitTimeout:
+            # The query may or may not have reached the server: this connection's state is unknown.
+            # Closing it makes the pool discard it; an open transaction dies with it on the server.
+            self.pgconn.finish()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {timeout:g} s; connection closed"
+            ) from None
