@@ -7,11 +7,11 @@ import secrets
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from core.models import AlternateEmail, Membership, User
-from core.services.mail import absolute, mail_send
+from core.emails.accounts import VERIFY_SALT
+from core.models import AlternateEmail, Delivery, Membership, User
+from core.services.deliveries import delivery_owe
 from core.services.schedules import (
     membership_emails_pause,
     membership_emails_resume,
@@ -21,7 +21,6 @@ from core.services.schedules import (
 from core.services.teams import domain_auto_join, personal_log_create
 
 NICKNAME_RE = re.compile(r"^[A-Za-z0-9][\w.-]{0,29}(?<!\.)$")
-VERIFY_SALT = "core.email-verify"
 VERIFY_MAX_AGE = dt.timedelta(days=7)
 
 
@@ -44,7 +43,7 @@ def user_signup(*, email: str, password: str, full_name: str = "", time_zone: st
         nickname=_free_nickname(email.split("@", 1)[0]),
     )
     personal_log_create(user=user)
-    transaction.on_commit(lambda: email_verification_send(user=user, email=user.email))
+    email_verification_send(user=user, email=user.email)
     return user
 
 
@@ -105,14 +104,9 @@ def user_api_token_reset(*, user: User) -> str:
     return token
 
 
-def email_verification_send(*, user: User, email: str) -> None:
-    token = signing.dumps({"u": user.pk, "e": email}, salt=VERIFY_SALT)
-    mail_send(
-        to=email,
-        subject="Confirm your email address on iDoneThis",
-        template="core/email/verify.txt",
-        context={"user": user, "email": email, "url": absolute(reverse("email_verify", args=[token]))},
-    )
+def email_verification_send(*, user: User, email: str) -> Delivery:
+    """Owe the email with the signed link that proves ``email`` is theirs (sent after commit)."""
+    return delivery_owe(kind=Delivery.Kind.VERIFICATION, user=user, to_email=email, payload={"email": email})
 
 
 def alternate_email_add(*, user: User, email: str) -> AlternateEmail:
@@ -124,7 +118,7 @@ def alternate_email_add(*, user: User, email: str) -> AlternateEmail:
             alternate = AlternateEmail.objects.create(user=user, email=email)
     except IntegrityError:
         raise ValueError("That address is already in use.") from None
-    transaction.on_commit(lambda: email_verification_send(user=user, email=email))
+    email_verification_send(user=user, email=email)
     return alternate
 
 

@@ -4,11 +4,10 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Invitation, Membership, Organization, Team
-from core.services.mail import absolute, mail_send
+from core.models import Delivery, Invitation, Membership, Organization, Team
+from core.services.deliveries import delivery_owe
 from core.services.teams import membership_add, org_membership_add
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
@@ -29,19 +28,13 @@ def invitation_create(*, organization: Organization, teams: list[Team], email: s
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
     invitation.teams.set(teams)
-    transaction.on_commit(lambda: invitation_send(invitation=invitation))
+    invitation_send(invitation=invitation)
     return invitation
 
 
 def invitation_send(*, invitation: Invitation) -> Invitation:
-    mail_send(
-        to=invitation.email,
-        subject=f"{invitation.invited_by or 'Someone'} invited you to {invitation.organization} on iDoneThis",
-        template="core/email/invitation.txt",
-        context={"invitation": invitation, "url": absolute(reverse("invitation", args=[invitation.code]))},
-    )
-    invitation.sent_at = timezone.now()
-    invitation.save(update_fields=["sent_at"])
+    """Owe the invitation email (sent after commit; ``sent_at`` is set once it went out)."""
+    delivery_owe(kind=Delivery.Kind.INVITATION, to_email=invitation.email, payload={"invitation": invitation.pk})
     return invitation
 
 
