@@ -1,7 +1,6 @@
 """Brokers a drill may break without disturbing anyone: a Redis of its own, a RabbitMQ vhost of its own
 reached through a TCP proxy the drill can cut."""
 
-import os
 import select
 import shutil
 import signal
@@ -162,10 +161,3 @@ def rabbitmq_queue_purge(url: str, queue: str) -> None:
         except Exception:  # never declared (the drill failed early): nothing to drop
             pass
 
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
