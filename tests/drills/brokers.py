@@ -160,4 +160,3 @@ def rabbitmq_queue_purge(url: str, queue: str) -> None:
             channel.queue_delete(queue)
         except Exception:  # never declared (the drill failed early): nothing to drop
             pass
-
