@@ -5,8 +5,8 @@ Fills ``django_celery_results_taskresult`` on PostgreSQL with ``INSERT … SELEC
 process (RequestFactory, a superuser) for four views: unfiltered, by state, by task name, search
 by task id. Prints a Markdown table (best of several renders, milliseconds).
 
-    createdb -h 127.0.0.1 -U postgres idt_ops2_bench
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/idt_ops2_bench \
+    createdb -h 127.0.0.1 -U postgres idt_task_history_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/idt_task_history_bench \
         .venv/bin/python bench/taskresult_changelist.py --sizes 10000,100000,1000000,10000000
 
 It only ever adds rows: run it again with a larger size to grow the same table.
@@ -34,7 +34,7 @@ from django.test import RequestFactory  # noqa: E402
 from django_celery_results.admin import TaskResultAdmin as StockTaskResultAdmin  # noqa: E402
 from django_celery_results.models import TaskResult  # noqa: E402
 
-from ops.admin_tasks import TaskResultAdmin  # noqa: E402
+from ops.admin.tasks.admin import TaskResultAdmin  # noqa: E402
 
 TABLE = TaskResult._meta.db_table
 TASKS = ["scheduled.reminder_send", "scheduled.digest_send", "scheduled.heartbeat_sweep", "scheduled.ops_prune",

@@ -7,7 +7,15 @@ class OpsAdminConfig(admin_apps.AdminConfig):
     """Installs the operations portal as the site behind ``/admin/``."""
 
     default = False
-    default_site = "ops.sites.OpsAdminSite"
+    default_site = "ops.admin.site.OpsAdminSite"
+
+    def ready(self) -> None:
+        # Importing ``ops.admin`` registers the portal's ModelAdmins on ``admin.site``, which creates the
+        # site from ``ops.admin.site``. Done before autodiscovery first touches ``admin.site``, the site is
+        # created once, here, and the registrations land on it (not on a first instance replaced later).
+        import ops.admin  # noqa: F401
+
+        super().ready()
 
 
 def _sync_roles(sender, using="default", **_kwargs) -> None:

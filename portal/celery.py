@@ -14,5 +14,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["scheduled"])
 app.autodiscover_tasks(["scheduled"], related_name="ops_tasks")
 # Processes report heartbeats (ops) — wired here because portal is where pieces are connected.
-import ops.celery_signals  # noqa: E402,F401
-import ops.task_arguments  # noqa: E402,F401  (args and kwargs stored as exact JSON)
+import ops.runtime.celery_signals  # noqa: E402,F401
+import ops.runtime.task_arguments  # noqa: E402,F401  (args and kwargs stored as exact JSON)

@@ -18,7 +18,7 @@ env = environ.Env()
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 EMBEDDED_DATABASE_URL = f"sqlite:///{VAR_DIR / 'idonethis.sqlite3'}"
 EMBEDDED_BROKER_URL = "filesystem://"
-EMBEDDED_BROKER_FOLDER = VAR_DIR / "broker"
+EMBEDDED_BROKER_FOLDER = Path(env.str("EMBEDDED_BROKER_DIR", default=str(VAR_DIR / "broker")))
 EMBEDDED_CACHE_URL = f"filecache://{VAR_DIR / 'cache'}"
 EMBEDDED_MAIL_DIR = VAR_DIR / "mail"
 
@@ -55,10 +55,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "ops.middleware.RequestStatsMiddleware",
+    "ops.runtime.middleware.RequestStatsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "ops.middleware.MaintenanceMiddleware",
+    "ops.runtime.middleware.MaintenanceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -255,6 +255,11 @@ DYNO_MEMORY_MB = env.int("DYNO_MEMORY_MB", default=512)  # standard-1X; warn whe
 OPS_LONG_QUERY_SECONDS = env.int("OPS_LONG_QUERY_SECONDS", default=30)
 OPS_CONNECTION_HEADROOM = env.int("OPS_CONNECTION_HEADROOM", default=5)  # one-off dynos, psql, the portal
 OPS_QUEUES = env.list("OPS_QUEUES", default=["celery"])
+# Task history and the charts' samples are pruned after these; workers are asked (inspect) this patiently.
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
+OPS_SAMPLE_RETENTION_DAYS = env.int("OPS_SAMPLE_RETENTION_DAYS", default=7)
+OPS_INSPECT_TIMEOUT_SECONDS = env.float("OPS_INSPECT_TIMEOUT_SECONDS", default=1.0)
+OPS_INSPECT_CACHE_SECONDS = env.int("OPS_INSPECT_CACHE_SECONDS", default=10)
 # Optional: with both set the dynos page shows Heroku's view and offers restart/scale/maintenance.
 HEROKU_API_TOKEN = env.str("HEROKU_API_TOKEN", default="")
 HEROKU_APP_NAME = env.str("HEROKU_APP_NAME", default="")
@@ -284,9 +289,3 @@ if DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=True):
         INSTALLED_APPS.append("debug_toolbar")
         MIDDLEWARE.insert(1, "debug_toolbar.middleware.DebugToolbarMiddleware")
         INTERNAL_IPS = ["127.0.0.1"]
-
-# --- the operations portal, part 2: task history, samples, workers ------------------------------
-TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
-OPS_SAMPLE_RETENTION_DAYS = env.int("OPS_SAMPLE_RETENTION_DAYS", default=7)
-OPS_INSPECT_TIMEOUT_SECONDS = env.float("OPS_INSPECT_TIMEOUT_SECONDS", default=1.0)
-OPS_INSPECT_CACHE_SECONDS = env.int("OPS_INSPECT_CACHE_SECONDS", default=10)

@@ -1,6 +1,9 @@
 """Settings for the test suite: production posture, minus what a test client cannot do (HTTPS)."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-used-by-the-test-suite-0123456789")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
@@ -12,6 +15,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("ANYMAIL_WEBHOOK_SECRET", "test-webhook:test-secret")
 os.environ.setdefault("MAILGUN_WEBHOOK_SIGNING_KEY", "test-mailgun-signing-key")
 os.environ.setdefault("INBOUND_DOMAIN", "in.idonethis.test")
+# The embedded broker's files (kombu's filesystem transport) go to a folder of this test run, shared with
+# the processes it starts (they inherit the variable), so a test run leaves the work tree untouched.
+if "EMBEDDED_BROKER_DIR" not in os.environ:
+    os.environ["EMBEDDED_BROKER_DIR"] = tempfile.mkdtemp(prefix="idt-test-broker-")
+    atexit.register(shutil.rmtree, os.environ["EMBEDDED_BROKER_DIR"], ignore_errors=True)
 
 from portal.settings import *  # noqa: E402,F403
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from ops.health import health
+from ops.runtime.health import health
 
 urlpatterns = [
     path("health", health, name="health"),

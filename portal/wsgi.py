@@ -10,7 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 application = get_wsgi_application()
 
-from ops.heartbeat import start_heartbeat  # noqa: E402  (needs Django set up)
+from ops.runtime.heartbeat import start_heartbeat  # noqa: E402  (needs Django set up)
 
 start_heartbeat(process_type="web")
 

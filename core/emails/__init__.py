@@ -1,4 +1,7 @@
-"""Email content: every email the system sends, composed as a ready-to-send Django message."""
+"""Email content, composed as ready-to-send Django messages: the reminder and the digest (``compose``),
+notification batches, invitations, address verification and password reset (``compose_delivery``, for
+an owed delivery), and the answer to unknown senders. Services decide when to send and record it; what
+an email says is decided here."""
 
 import datetime as dt
 

@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from django.template.loader import render_to_string
 
 from core.emails.common import build_message, links_for, month_day
-from core.models import Entry, Membership
+from core.models import Entry, Membership, Team
 
 FLASHBACKS = (
     [("A week ago", relativedelta(weeks=1)), ("A month ago", relativedelta(months=1))]
@@ -14,12 +14,16 @@ FLASHBACKS = (
     + [("A year ago", relativedelta(years=1))]
 )
 GOALS_LOOKBACK = dt.timedelta(days=14)
+DEFAULT_PROMPT = "What did you get done?"
+
+
+def reminder_prompt(team: Team) -> str:
+    """The question the reminder asks: the team's own when an admin set one, the classic one otherwise."""
+    return team.reminder_prompt or DEFAULT_PROMPT
 
 
 def reminder_subject(*, membership: Membership, local_date: dt.date) -> str:
-    # A team may set its own question in its settings; the classic one otherwise.
-    prompt = membership.team.reminder_prompt or "What did you get done?"
-    return f"{prompt} – {membership.team.name} – {month_day(local_date)}"
+    return f"{reminder_prompt(membership.team)} – {membership.team.name} – {month_day(local_date)}"
 
 
 def reminder_context(*, membership: Membership, local_date: dt.date) -> dict:
@@ -39,7 +43,7 @@ def reminder_context(*, membership: Membership, local_date: dt.date) -> dict:
     for entry in past.order_by("occurred_on", "created_at"):
         flashback.setdefault(entry.occurred_on, []).append(entry)
     return {
-        "prompt": team.reminder_prompt or "What did you get done today?",
+        "prompt": reminder_prompt(team),
         "membership": membership,
         "team": team,
         "user": user,

@@ -11,12 +11,10 @@ import logging
 import re
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from core.emails.common import absolute
+from core.emails.inbound import unknown_sender_reply
 from core.localtime import zone_for
 from core.models import InboundMessage, Team
 from core.replies import reply_lines, reply_text
@@ -159,26 +157,11 @@ def inbound_replies_send(*, now: dt.datetime | None = None, limit: int = 100) ->
             from_email__iexact=inbound.from_email, replied_at__gte=now - dt.timedelta(days=1), parsed__answered=True
         ).exists()
         if not answered_lately:
-            _polite_reply(inbound).send()
+            unknown_sender_reply(inbound).send()
             sent += 1
         inbound.parsed = {**inbound.parsed, "answered": not answered_lately}
         inbound.save(update_fields=["parsed"])
     return sent
-
-
-def _polite_reply(inbound: InboundMessage) -> EmailMessage:
-    context = {
-        "inbound": inbound,
-        "signup_url": absolute("/accounts/signup/"),
-        "settings_url": absolute("/u/settings/"),
-    }
-    return EmailMessage(
-        subject=f"Re: {inbound.subject}"[:200],
-        body=render_to_string("email/unknown_sender.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[inbound.from_email],
-        headers={"Auto-Submitted": "auto-replied", "In-Reply-To": inbound.message_id, "References": inbound.message_id},
-    )
 
 
 def inbound_messages_prune(*, now: dt.datetime | None = None, days: int | None = None) -> int:

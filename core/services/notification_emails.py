@@ -11,17 +11,16 @@ same way and dropped.
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import Max, Min, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.emails.common import absolute
+from core.emails.notifications import NotificationItem, notification_batch_message
 from core.models import Delivery, Membership, Notification, User
 from core.services.deliveries import delivery_send
 
@@ -31,50 +30,11 @@ QUIET = dt.timedelta(minutes=5)
 MAX_WAIT = dt.timedelta(minutes=30)
 # Older pending notifications are never emailed: stale news, and the ones recorded before emailing existed.
 LOOKBACK = dt.timedelta(days=2)
-VERBS = {"comment": "commented on your entry", "mention": "mentioned you", "like": "liked your entry"}
-
-
-@dataclass(frozen=True)
-class NotificationItem:
-    """What one line of a notification email needs; built from a Notification row."""
-
-    kind: str
-    actor_name: str
-    entry_text: str
-    entry_url: str
-    comment_text: str = ""
-
-    @property
-    def verb(self) -> str:
-        if self.kind == "like" and self.comment_text:
-            return "liked your comment"
-        return VERBS.get(self.kind, self.kind)
 
 
 def notification_batch_is_due(*, oldest: dt.datetime, newest: dt.datetime, now: dt.datetime) -> bool:
     """Send once the burst has settled, or when the first one has waited long enough."""
     return now - newest >= QUIET or now - oldest >= MAX_WAIT
-
-
-def notification_batch_message(*, recipient, items: list[NotificationItem]) -> EmailMultiAlternatives | None:
-    if not items:
-        return None
-    if len(items) == 1:
-        subject = f"{items[0].actor_name} {items[0].verb}"
-    else:
-        actors = sorted({item.actor_name for item in items})
-        who = ", ".join(actors[:2]) + (f" and {len(actors) - 2} more" if len(actors) > 2 else "")
-        subject = f"{len(items)} new notifications from {who}"
-    context = {"recipient": recipient, "items": items, "settings_url": absolute("/u/settings/")}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("email/notifications.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient.email],
-        headers={"X-Auto-Response-Suppress": "OOF, AutoReply"},
-    )
-    message.attach_alternative(render_to_string("email/notifications.html", context), "text/html")
-    return message
 
 
 def notifications_email_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:

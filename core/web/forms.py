@@ -7,6 +7,7 @@ from functools import lru_cache
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
 
+from core.emails.reminders import DEFAULT_PROMPT
 from core.models import Membership, Organization, Team, User
 from core.services.entries import EARLIEST_DAY, MAX_ENTRY_LENGTH
 from core.web.throttle import LoginThrottle
@@ -117,7 +118,7 @@ class TeamSettingsForm(forms.Form):
         max_length=120,
         required=False,
         label="Reminder question",
-        help_text='Asked in the evening email. Leave empty for "What did you get done?".',
+        help_text=f'Asked in the evening email. Leave empty for "{DEFAULT_PROMPT}".',
     )
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from ops.budget import Budget, Formation, PoolConfig, connection_budget
+from ops.masking import mask_text
 from ops.models import Heartbeat
-from ops.services.audit import mask_text
+from ops.selectors.budget import Budget, Formation, PoolConfig, connection_budget
 
 CLIENT_BACKENDS = "backend_type = 'client backend'"
 STATE_NAMES = ("active", "idle", "idle in transaction")

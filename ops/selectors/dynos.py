@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ops import heroku
 from ops.models import Heartbeat
-from ops.services.formation import formation_stored
+from ops.selectors.formation import formation_stored
 
 LIVE = (Heartbeat.State.UP, Heartbeat.State.STALE)
 HEROKU_HEALTHY_STATES = ("up", "starting")  # others: crashed, down, idle

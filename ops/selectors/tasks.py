@@ -1,4 +1,4 @@
-"""Cheap figures about Celery for the dashboard (portal 2's task and queue pages grow from here)."""
+"""Reads about Celery tasks: failures, queue depths, and the retries linked in the audit log."""
 
 import contextlib
 import datetime as dt
@@ -8,8 +8,10 @@ from django.conf import settings
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
+from ops.models import AuditRecord
 from portal.celery import app as celery_app
 
+RETRY_ACTION = "task.retry"  # the audit action of ``task_retry``: links a task to its retries
 FAILED_COUNT_CAP = 1000  # never count more than this: the table may hold millions of rows
 
 
@@ -56,3 +58,13 @@ def _redis_depth(channel, queue: str) -> int:
 def _filesystem_depth(channel, queue: str) -> int:
     folder = Path(channel.data_folder_in)
     return sum(1 for _ in folder.glob(f"*.{queue}.msg")) if folder.exists() else 0
+
+
+def retry_links(task_id: str) -> dict:
+    """The retries that sent this task again, and the task this one retried (from the audit log)."""
+    retries = AuditRecord.objects.filter(action=RETRY_ACTION, target=task_id, result=AuditRecord.Result.OK)
+    origin = AuditRecord.objects.filter(action=RETRY_ACTION, parameters__new_task_id=task_id).first()
+    return {
+        "retried_as": [(r.parameters.get("new_task_id"), r) for r in retries.order_by("created_at")],
+        "retry_of": origin.target if origin else None,
+    }

@@ -1,14 +1,11 @@
 """Ops actions on Celery tasks and queues: retry with the same arguments, revoke, purge. All audited."""
 
-import json
-
 from django_celery_results.models import TaskResult
 
+from ops.runtime.task_arguments import stored_arguments, task_meta
+from ops.selectors.tasks import RETRY_ACTION
 from ops.services.audit import audited
-from ops.task_arguments import stored_arguments
 from portal.celery import app as celery_app
-
-RETRY_ACTION = "task.retry"
 
 
 def task_retry(*, actor, task_result: TaskResult, queue: str | None = None) -> str:
@@ -16,7 +13,7 @@ def task_retry(*, actor, task_result: TaskResult, queue: str | None = None) -> s
     target = task_result.task_id
     with audited(actor=actor, action=RETRY_ACTION, target=target, parameters={"task": task_result.task_name}) as audit:
         args, kwargs = stored_arguments(task_result)
-        options = {"queue": queue or _queue_of(task_result)}
+        options = {"queue": queue or task_meta(task_result).get("queue")}
         if task_result.periodic_task_name:
             options["headers"] = {"periodic_task_name": task_result.periodic_task_name}
         sent = celery_app.send_task(task_result.task_name, args=args, kwargs=kwargs,
@@ -42,23 +39,3 @@ def queue_purge(*, actor, queue: str) -> int:
         audit.parameters["removed"] = removed
         audit.detail = f"{removed} message(s) removed"
     return removed
-
-
-def retry_links(task_id: str) -> dict:
-    """The retries that sent this task again, and the task this one retried (from the audit log)."""
-    from ops.models import AuditRecord
-
-    retries = AuditRecord.objects.filter(action=RETRY_ACTION, target=task_id, result=AuditRecord.Result.OK)
-    origin = AuditRecord.objects.filter(action=RETRY_ACTION, parameters__new_task_id=task_id).first()
-    return {
-        "retried_as": [(r.parameters.get("new_task_id"), r) for r in retries.order_by("created_at")],
-        "retry_of": origin.target if origin else None,
-    }
-
-
-def _queue_of(task_result: TaskResult) -> str | None:
-    try:
-        meta = json.loads(task_result.meta or "{}")
-    except ValueError:
-        return None
-    return meta.get("queue") if isinstance(meta, dict) else None

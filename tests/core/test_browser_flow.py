@@ -1,5 +1,5 @@
 """The whole product in a real browser, two people side by side: sign up, create a team, invite,
-post, mark a goal done, like and comment, search, calendar, stats, export. Saves the README's screenshots."""
+post, mark a goal done, like and comment, search, calendar, stats, export. Takes the README's screenshots."""
 
 import pytest
 

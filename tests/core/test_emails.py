@@ -28,6 +28,7 @@ def _html(message) -> str:
 def test_it_asks_from_the_team_address_with_the_subject_users_know(bobs, team):
     message = reminder_message(membership=bobs, local_date=THU)
     assert message.subject == "What did you get done? – Rocket – November 26"
+    assert "What did you get done? Just reply" in message.body  # one default question, subject and body
     assert message.from_email == f'"Rocket (iDoneThis)" <{team.slug}@in.idonethis.test>'
     assert message.to == ["bob@example.com"]
 

@@ -250,7 +250,7 @@ def test_list_pages_make_a_fixed_number_of_queries(
     client.force_login(alice)
     # Steady state: each process reads the maintenance flag at most every few seconds; keep that one
     # read out of the pages' counts however slow this machine is.
-    monkeypatch.setattr("ops.services.maintenance.CHECK_EVERY_SECONDS", 3600)
+    monkeypatch.setattr("ops.selectors.maintenance.CHECK_EVERY_SECONDS", 3600)
     client.get(urls["teams"])
     for name, url in urls.items():
         with django_assert_max_num_queries(QUERY_BUDGETS[name], info=name):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ops.models import Heartbeat
 from ops.roles import DEVELOPER, SUPPORT
-from ops.services.maintenance import maintenance_forget
+from ops.selectors.maintenance import maintenance_forget
 
 
 def _staff(email: str, *, group: str | None = None, superuser: bool = False):

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from ops.masking import MASK, mask_secrets, mask_text
 from ops.models import AuditRecord
-from ops.services.audit import MASK, audit_record, audited, mask_secrets, mask_text
+from ops.services.audit import audit_record, audited
 from tests.ops.conftest import client_for
 
 pytestmark = pytest.mark.django_db

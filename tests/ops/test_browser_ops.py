@@ -1,6 +1,6 @@
 """The portal in a real browser (headless Chromium): dashboard, dynos, database, maintenance, roles.
 
-Screenshots go to docs/screenshots/ops-*.png.
+Screenshots: ops-*.png (see tests/browser.py).
 """
 
 import psycopg

@@ -1,5 +1,5 @@
-"""Portal 2 in a real browser: task history and a failed task, beat schedules, workers and queues
-with their 24-hour charts, per-task statistics. Screenshots go to docs/screenshots/ops-*.png."""
+"""Task pages in a real browser: task history and a failed task, beat schedules, workers and queues
+with their 24-hour charts, per-task statistics. Screenshots: ops-*.png (see tests/browser.py)."""
 
 import datetime as dt
 import math

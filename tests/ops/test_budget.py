@@ -1,6 +1,6 @@
 """The connection budget arithmetic for several formations, beside the old rule of thumb."""
 
-from ops.budget import Formation, PoolConfig, connection_budget
+from ops.selectors.budget import Formation, PoolConfig, connection_budget
 
 
 def _budget(formation: Formation, pool: PoolConfig, max_connections=100, reserved=3, headroom=5):

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ops.charts import line_chart, sample_series
+from ops.admin.charts import line_chart
 from ops.models import AuditRecord, Sample
+from ops.selectors.samples import sample_series
 from ops.selectors.tasks import queue_depths
 from ops.services.samples import samples_prune, samples_record, task_results_prune
 from portal.celery import app as celery_app

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
+from ops.admin.tiles import Tile, tiles_for
 from ops.selectors.tasks import failed_task_count, queue_depths
-from ops.tiles import Tile, tiles_for
 from portal.celery import app as celery_app
 from tests.conftest import requires_redis
 from tests.ops.conftest import client_for, heartbeat
@@ -98,7 +98,7 @@ def test_it_shows_a_broken_tile_in_red_without_breaking_the_dashboard(root, heal
 
 
 def test_it_shows_a_newly_registered_tile_only_to_holders_of_its_permission(sam, dev):
-    from ops import tiles
+    from ops.admin import tiles
 
     @tiles.tile(order=65, permission="ops.view_task_details")
     def retries_waiting(request) -> Tile:

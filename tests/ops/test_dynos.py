@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from ops.models import AuditRecord
 from ops.selectors.dynos import dyno_overview
-from ops.services.formation import formation_stored, formation_update, procfile_process_types
+from ops.selectors.formation import formation_stored, procfile_process_types
+from ops.services.formation import formation_update
 from tests.ops.conftest import client_for, heartbeat
 
 pytestmark = pytest.mark.django_db

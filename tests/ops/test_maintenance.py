@@ -6,7 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from ops.models import AuditRecord
-from ops.services.maintenance import maintenance_forget, maintenance_set, maintenance_state
+from ops.selectors.maintenance import maintenance_forget, maintenance_state
+from ops.services.maintenance import maintenance_set
 from tests.ops.conftest import client_for
 
 pytestmark = pytest.mark.django_db

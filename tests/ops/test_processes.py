@@ -104,7 +104,8 @@ def _beat_to_worker_round_trip(env: dict) -> TaskResult:
 
 def test_beat_sends_through_the_embedded_broker_to_a_worker_that_stores_the_result(tmp_path):
     # The filesystem broker of the embedded defaults, on whichever database the suite runs.
-    _beat_to_worker_round_trip(process_env(CELERY_BROKER_URL="filesystem://", REDIS_URL="", VAR_DIR=str(tmp_path)))
+    _beat_to_worker_round_trip(process_env(CELERY_BROKER_URL="filesystem://", REDIS_URL="", VAR_DIR=str(tmp_path),
+                                           EMBEDDED_BROKER_DIR=str(tmp_path / "broker")))
 
 
 @requires_redis

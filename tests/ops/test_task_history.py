@@ -12,8 +12,8 @@ from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from ops.models import AuditRecord
+from ops.runtime.task_arguments import InexactArguments, store_exact_arguments, stored_arguments
 from ops.selectors.tasks import queue_depths
-from ops.task_arguments import InexactArguments, store_exact_arguments, stored_arguments
 from tests.conftest import requires_postgres
 from tests.ops.conftest import client_for
 

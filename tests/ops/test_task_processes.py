@@ -9,9 +9,9 @@ from django.urls import reverse
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_results.models import TaskResult
 
+from ops.runtime.task_arguments import stored_arguments
 from ops.services.schedules import schedules_set_enabled
 from ops.services.tasks import task_retry
-from ops.task_arguments import stored_arguments
 from portal.celery import app as celery_app
 from tests.ops.conftest import client_for
 from tests.processes import celery_beat, celery_worker, process_env, wait_for
@@ -27,7 +27,7 @@ def _result(task_id: str, status: str = "SUCCESS") -> TaskResult | None:
 
 
 def _queue() -> str:
-    return f"test-ops2-{uuid.uuid4().hex[:8]}"
+    return f"test-task-{uuid.uuid4().hex[:8]}"
 
 
 def test_it_retries_a_task_on_a_real_worker_with_exactly_the_same_arguments(dev):

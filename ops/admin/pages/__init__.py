@@ -1,0 +1,43 @@
+"""The portal's own pages, each listed once in ``PAGES`` with the permission that guards it.
+
+``OpsAdminSite.get_urls`` mounts every entry under ``/admin/ops/`` through ``admin_view`` (staff
+login) and ``ops_permission_required`` (403 without the permission). A new page is a view in the
+module of its subject and a ``Page`` here (and, for an action, a service wrapped in ``audited``).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ops.admin.pages import celery, database, dynos, maintenance
+from ops.admin.tasks import actions as task_actions
+from ops.roles import SUPERUSER
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    view: Callable
+    name: str
+    permission: str
+    title: str = ""  # shown in the dashboard's list of pages when set
+
+
+PAGES = [
+    Page("dynos/", dynos.dynos_page, "ops_dynos", "ops.view_dynos", "Dynos"),
+    Page("database/", database.database_page, "ops_database", "ops.view_database", "Database"),
+    Page("maintenance/", maintenance.maintenance_page, "ops_maintenance", SUPERUSER, "Maintenance mode"),
+    Page("dynos/formation/", dynos.formation_edit, "ops_formation", "ops.change_formation"),
+    Page("dynos/heroku/restart/", dynos.heroku_restart_dyno, "ops_heroku_restart", SUPERUSER),
+    Page("dynos/heroku/restart-type/", dynos.heroku_restart_type, "ops_heroku_restart_type", SUPERUSER),
+    Page("dynos/heroku/scale/", dynos.heroku_scale_type, "ops_heroku_scale", SUPERUSER),
+    Page("dynos/heroku/maintenance/", maintenance.heroku_maintenance, "ops_heroku_maintenance", SUPERUSER),
+    Page("database/cancel/", database.database_cancel, "ops_database_cancel", "ops.cancel_query"),
+    Page("database/terminate/", database.database_terminate, "ops_database_terminate", SUPERUSER),
+    Page("maintenance/set/", maintenance.maintenance_toggle, "ops_maintenance_set", SUPERUSER),
+    Page("celery/", celery.celery_page, "ops_celery", "django_celery_results.view_taskresult",
+         "Workers and queues"),
+    Page("celery/purge/", celery.queue_purge_view, "ops_queue_purge", SUPERUSER),
+    Page("celery/revoke/", task_actions.revoke_by_id_view, "ops_task_revoke_by_id", "ops.retry_task"),
+    Page("tasks/stats/", celery.task_stats_page, "ops_task_stats", "django_celery_results.view_taskresult",
+         "Tasks in the last 24 hours"),
+]
