@@ -42,6 +42,8 @@ def main() -> None:
         print("smoke: /health is 200")
         post_an_entry()
         print("smoke: posted an entry through the web and saw it on the team's day page")
+        reply = post_a_reply(var_dir)
+        print("smoke: a reply signed with the generated key was accepted; a forged one answered 400")
         db = sqlite3.connect(os.path.join(var_dir, "idonethis.sqlite3"), timeout=20)
         row = wait_for(
             lambda: db.execute(
@@ -51,6 +53,9 @@ def main() -> None:
             "a task result stored by the worker",
         )
         print(f"smoke: worker stored a result of {row[0]} on {row[1]}")
+        if not db.execute("SELECT 1 FROM core_entry WHERE text = ?", (reply,)).fetchone():
+            raise SystemExit("smoke: the emailed reply did not become an entry")
+        print("smoke: the emailed reply is an entry")
     finally:
         os.killpg(run.pid, signal.SIGTERM)
         try:
@@ -96,6 +101,38 @@ def post_an_entry() -> None:
     page = opener.open(day_url.split("?")[0], urllib.parse.urlencode(form).encode()).read().decode()
     if text not in page:
         raise SystemExit("smoke: the posted entry is not on the team's day page")
+
+
+def post_a_reply(var_dir: str) -> str:
+    """A Mailgun-style signed reply, signed with the key the embedded run generated for itself."""
+    import hashlib
+    import hmac
+    import urllib.error
+    import uuid
+
+    key = open(os.path.join(var_dir, "inbound-signing-key")).read().strip()
+    text = f"Replied by email {time.time():.0f}"
+    raw = (
+        "From: alice@example.com\nTo: demo-team@idonethis.localhost\nSubject: Re: What did you get done?\n"
+        f"Message-ID: <{uuid.uuid4().hex}@smoke>\nContent-Type: text/plain; charset=utf-8\n\n{text}\n"
+    )
+
+    def post(signing_key: str) -> int:
+        timestamp, token = str(int(time.time())), uuid.uuid4().hex
+        signature = hmac.new(signing_key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+        fields = {"timestamp": timestamp, "token": token, "signature": signature, "body-mime": raw}
+        body = urllib.parse.urlencode(fields).encode()
+        try:
+            with urllib.request.urlopen(f"{BASE}/anymail/mailgun/inbound_mime/", body, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    if post("not-the-key") != 400:
+        raise SystemExit("smoke: a forged inbound post was not refused with 400")
+    if (status := post(key)) != 200:
+        raise SystemExit(f"smoke: the signed reply answered {status}")
+    return text
 
 
 if __name__ == "__main__":

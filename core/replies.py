@@ -1,8 +1,9 @@
 """Turn the body of a reply email into the lines someone meant to post.
 
 Quoted history, "On … wrote:" and Outlook header blocks, signatures and "Sent from my iPhone" are
-removed by mail-parser-reply; this module only feeds it text (HTML-only mail converted first) and
-covers the few mobile footers and forward markers it does not know.
+removed by mail-parser-reply; this module only feeds it text (each part decoded by its charset, with
+legacy fallbacks; HTML-only mail converted first) and covers the few mobile footers and forward
+markers it does not know.
 """
 
 import re
@@ -12,6 +13,9 @@ from mailparser_reply import EmailReplyParser  # noqa: F401  (the maintained lib
 from mailparser_reply.parser import EmailMessage
 
 MAX_LINES = 50
+# A day's reply fits in far less; past this a huge mail is quoted history or pasted logs, and the reply
+# parser's regexes take seconds per megabyte (a 20 MB text body would outlast the router's 30 s).
+MAX_REPLY_CHARS = 100_000
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _STOP_LINES = re.compile(
     r"^(?:-{2,}\s*Forwarded message\s*-{2,}|Begin forwarded message:|-{2,}\s*Original Message\s*-{2,}"
@@ -58,6 +62,32 @@ class _TextFromHtml(HTMLParser):
         return any(self.stack)
 
 
+def decode_text(data: bytes, charset: str | None = None) -> str:
+    """Text from a part's bytes: the declared charset when Python knows it and the bytes fit it, else
+    UTF-8, else windows-1252 (what undeclared 8-bit mail nearly always is), else UTF-8 with U+FFFD for
+    what nothing reads, so a wrong guess shows as replacement characters rather than silently garbled."""
+    for candidate in (charset, "utf-8", "cp1252"):
+        if not candidate:
+            continue
+        try:
+            return data.decode(candidate)
+        except (LookupError, UnicodeDecodeError):  # unknown-8bit, x-bogus, or bytes the charset lies about
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def body_texts(message) -> tuple[str, str]:
+    """The first plain-text and HTML bodies that are not attachments, as anymail's ``message.text`` and
+    ``.html`` pick them, but decoded with :func:`decode_text` (anymail fails on an unknown charset)."""
+    found = {"text/plain": None, "text/html": None}
+    for part in message.walk():
+        kind = part.get_content_type()
+        if kind in found and found[kind] is None and not part.is_attachment():
+            payload = part.get_payload(decode=True) or b""
+            found[kind] = re.sub(r"\r\n|\r", "\n", decode_text(payload, part.get_content_charset()))
+    return found["text/plain"] or "", found["text/html"] or ""
+
+
 def html_to_text(html: str) -> str:
     parser = _TextFromHtml()
     parser.feed(html)
@@ -68,7 +98,8 @@ def html_to_text(html: str) -> str:
 
 def reply_text(*, text: str | None, html: str | None = None) -> str:
     """The newest part of a reply: what the sender wrote above (or below) the quoted email."""
-    body = text if text and text.strip() else html_to_text(html or "")
+    body = text if text and text.strip() else html_to_text((html or "")[: MAX_REPLY_CHARS * 4])
+    body = body[:MAX_REPLY_CHARS]
     message = EmailMessage(text=body, languages=["en"], keep_hyphen_lists=True).read()
     for reply in message.replies:
         written = [line for line in reply.body.splitlines() if not line.lstrip().startswith(">")]

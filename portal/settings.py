@@ -22,6 +22,29 @@ EMBEDDED_BROKER_FOLDER = Path(env.str("EMBEDDED_BROKER_DIR", default=str(VAR_DIR
 EMBEDDED_CACHE_URL = f"filecache://{VAR_DIR / 'cache'}"
 EMBEDDED_MAIL_DIR = VAR_DIR / "mail"
 
+
+def embedded_inbound_signing_key(var_dir: Path) -> str:
+    """A Mailgun webhook signing key made once per checkout (var/inbound-signing-key), so the embedded
+    run checks inbound signatures like production and a developer can sign test posts with it."""
+    import os
+    import secrets
+    import tempfile
+
+    path = var_dir / "inbound-signing-key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        # Written aside then linked into place: processes starting together all end up with one key.
+        with tempfile.NamedTemporaryFile("w", dir=var_dir, delete=False) as draft:
+            draft.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(draft.name, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft.name)
+    return path.read_text().strip()
+
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or (
     "insecure-embedded-development-key-not-for-production" if DEBUG else ""
@@ -162,6 +185,16 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="iDoneThis <team@idon
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Replies go to <team slug>@INBOUND_DOMAIN (and personal@ for the personal log).
 INBOUND_DOMAIN = env.str("INBOUND_DOMAIN", default="idonethis.localhost")
+# The one provider whose inbound webhook is mounted (core/web/inbound.py); "none" mounts none.
+INBOUND_ESP = env.str("INBOUND_ESP", default=ANYMAIL_ESP or "mailgun").lower()
+# A signed Mailgun post is refused once its timestamp is older than this (or further ahead than the
+# skew); each token is remembered this long, so a captured post cannot be replayed.
+INBOUND_SIGNATURE_MAX_AGE_SECONDS = env.int("INBOUND_SIGNATURE_MAX_AGE_SECONDS", default=5 * 60)
+INBOUND_CLOCK_SKEW_SECONDS = env.int("INBOUND_CLOCK_SKEW_SECONDS", default=60)
+# Mailgun accepts messages up to 25 MB; the form post around one is a little larger. Only the inbound
+# view reads this much (Django's 2.5 MB upload limits stay for every other view).
+INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=32 * 1024 * 1024)
+INBOUND_MAX_FIELDS = env.int("INBOUND_MAX_FIELDS", default=100)
 ANYMAIL = {
     key: value
     for key, value in {
@@ -170,7 +203,8 @@ ANYMAIL = {
         "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default=""),
         "MAILGUN_SENDER_DOMAIN": env.str("MAILGUN_SENDER_DOMAIN", default=""),
         "MAILGUN_API_URL": env.str("MAILGUN_API_URL", default=""),
-        "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default="")
+        or (embedded_inbound_signing_key(VAR_DIR) if DEBUG else ""),
         "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
         "SENDGRID_API_KEY": env.str("SENDGRID_API_KEY", default=""),
     }.items()

@@ -2,13 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from core.web.inbound import webhook_urlpatterns
 from ops.runtime.health import health
 
 urlpatterns = [
     path("health", health, name="health"),
     path("admin/", admin.site.urls),
-    # ESP webhooks (inbound replies), checked by anymail: basic auth + the ESP's signature.
-    path("anymail/", include("anymail.urls")),
+    # The configured ESP's webhooks only (inbound replies, delivery tracking): see core/web/inbound.py.
+    path("anymail/", include((webhook_urlpatterns(), "anymail"))),
     path("", include("core.urls")),
 ]
 

@@ -11,18 +11,32 @@ from django.conf import settings
 INBOUND_PATH = "/anymail/mailgun/inbound_mime/"
 
 
-def signed_fields(raw: str, *, recipient: str = "", key: str | None = None) -> dict:
+def signature(*, key: str | None = None, timestamp: str | None = None, token: str | None = None) -> dict:
+    """Mailgun's signature fields: HMAC-SHA256 of timestamp + token under the webhook signing key."""
     key = key or settings.ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"]
-    timestamp, token = str(int(time.time())), uuid.uuid4().hex
-    signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
-    return {
-        "timestamp": timestamp,
-        "token": token,
-        "signature": signature,
-        "body-mime": raw,
-        "recipient": recipient,
-        "sender": "",
-    }
+    timestamp = timestamp if timestamp is not None else str(int(time.time()))
+    token = token or uuid.uuid4().hex
+    digest = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+    return {"timestamp": timestamp, "token": token, "signature": digest}
+
+
+def signed_fields(raw: str | bytes, *, recipient: str = "", key: str | None = None, **signed) -> dict:
+    return {**signature(key=key, **signed), "body-mime": raw, "recipient": recipient, "sender": ""}
+
+
+def multipart(fields: dict) -> tuple[bytes, str]:
+    """multipart/form-data as Mailgun posts it, byte-exact (``bytes`` values are sent as they are)."""
+    boundary = uuid.uuid4().hex
+    body = b""
+    for name, value in fields.items():
+        data = value if isinstance(value, bytes) else str(value).encode()
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + data + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def post_fields(client, fields: dict, *, path: str = INBOUND_PATH, secret: str | None = None):
+    body, content_type = multipart(fields)
+    return client.generic("POST", path, body, content_type=content_type, HTTP_AUTHORIZATION=basic_auth(secret))
 
 
 def basic_auth(secret: str | None = None) -> str:
@@ -31,9 +45,7 @@ def basic_auth(secret: str | None = None) -> str:
 
 
 def post(client, raw: str, *, recipient: str = "", key: str | None = None, secret: str | None = None):
-    return client.post(
-        INBOUND_PATH, signed_fields(raw, recipient=recipient, key=key), HTTP_AUTHORIZATION=basic_auth(secret)
-    )
+    return post_fields(client, signed_fields(raw, recipient=recipient, key=key), secret=secret)
 
 
 def reply(
@@ -45,11 +57,12 @@ def reply(
     message_id: str | None = None,
     date: str = "Thu, 26 Nov 2026 17:42:10 -0500",
     headers: str = "",
+    charset: str = "utf-8",
 ) -> str:
     message_id = message_id or f"<{uuid.uuid4().hex}@mail.example.com>"
     return (
         f"From: {sender}\nTo: {to}\nSubject: {subject}\nDate: {date}\nMessage-ID: {message_id}\n{headers}"
-        f"Content-Type: text/plain; charset=utf-8\n\n{body}\n"
+        f"Content-Type: text/plain; charset={charset}\n\n{body}\n"
     )
 
 

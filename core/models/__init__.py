@@ -2,7 +2,7 @@
 
 from core.models.deliveries import Delivery
 from core.models.entries import Entry, Tag
-from core.models.inbound import InboundMessage
+from core.models.inbound import InboundMessage, InboundToken
 from core.models.people import AlternateEmail, User
 from core.models.social import Comment, Like, Notification
 from core.models.teams import Invitation, Membership, Organization, OrganizationMembership, Team
@@ -13,6 +13,7 @@ __all__ = [
     "Delivery",
     "Entry",
     "InboundMessage",
+    "InboundToken",
     "Invitation",
     "Like",
     "Membership",

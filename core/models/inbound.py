@@ -13,6 +13,7 @@ class InboundMessage(models.Model):
         UNKNOWN_TEAM = "unknown_team", "Unknown team address"
         NOT_A_MEMBER = "not_a_member", "Sender is not in that team"
         AUTOMATED = "automated", "Automated or spam (ignored)"
+        REJECTED = "rejected", "Rejected: authentic but unusable (see parsed)"
 
     message_id = models.CharField(max_length=255, unique=True, help_text="The Message-ID header: replays find it.")
     received_at = models.DateTimeField()
@@ -39,3 +40,20 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_email} → {self.to_email}: {self.subject[:40]}"
+
+
+class InboundToken(models.Model):
+    """A provider's single-use webhook token (Mailgun's ``token``), kept until its signed timestamp
+    would be refused as stale anyway. The unique constraint makes "accepted once" hold across dynos."""
+
+    esp = models.CharField(max_length=32)
+    token = models.CharField(max_length=255)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the signed post's fields: an exact retry matches.")
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["esp", "token"], name="inbound_token_once")]
+        indexes = [models.Index(fields=["expires_at"], name="inbound_token_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.esp} token {self.token[:12]}…"

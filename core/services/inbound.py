@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from core.emails.inbound import unknown_sender_reply
 from core.localtime import zone_for
-from core.models import InboundMessage, Team
-from core.replies import reply_lines, reply_text
+from core.models import InboundMessage, InboundToken, Team
+from core.replies import body_texts, decode_text, reply_lines, reply_text
 from core.selectors.people import user_for_email
 from core.services.entries import entry_create
 
@@ -31,37 +31,123 @@ _SUBJECT_DATE = re.compile(
 
 
 def inbound_receive(*, message, esp: str = "", received_at: dt.datetime | None = None) -> InboundMessage | None:
-    """Store and process one inbound email (an ``AnymailInboundMessage``); None if it was seen before."""
+    """Store and process one inbound email (an ``AnymailInboundMessage``); None if it was seen before.
+
+    Whatever the mail holds, it is stored: unusable mail (no single readable From) as ``rejected`` with
+    the reason, so the webhook answers 200 and the ESP does not retry what can never succeed."""
     received_at = received_at or timezone.now()
-    raw = message.as_string()
+    sender, problem = _sender(message)
+    raw = _stored_raw(message)
+    message_id = _message_id(message, raw)
     try:
         with transaction.atomic():
             inbound = InboundMessage.objects.create(
-                message_id=_message_id(message, raw),
+                message_id=message_id,
                 received_at=received_at,
                 esp=esp,
-                from_email=(message.from_email.addr_spec if message.from_email else "")[:320],
+                from_email=sender[:320],
                 to_email=_team_recipient(message)[:320],
-                subject=(message.subject or "")[:998],
+                subject=_header(message, "Subject")[:998],
                 raw=raw,
             )
-            _process(inbound, message)
+            if problem:
+                inbound.parsed = {"rejected_because": problem}
+                _finish(inbound, outcome=Outcome.REJECTED)
+            else:
+                _process(inbound, message)
             return inbound
     except IntegrityError:
-        if InboundMessage.objects.filter(message_id=_message_id(message, raw)).exists():
+        if InboundMessage.objects.filter(message_id=message_id).exists():
             return None  # a replay: already stored and processed
         raise
 
 
+class InboundTokenReused(ValueError):
+    """A signed post's token was already accepted with different content: a captured signature."""
+
+
+def inbound_token_use(*, esp: str, token: str, digest: str, expires_at: dt.datetime) -> bool:
+    """Accept a webhook token once: True the first time, False for an exact retry of the same post
+    (already handled), ``InboundTokenReused`` for the same token with other content.
+
+    Call it inside the transaction that stores the message: a concurrent duplicate waits on the unique
+    constraint until that commits, and a rollback frees the token for the ESP's retry."""
+    try:
+        with transaction.atomic():
+            InboundToken.objects.create(esp=esp, token=token[:255], digest=digest, expires_at=expires_at)
+        return True
+    except IntegrityError:
+        if InboundToken.objects.filter(esp=esp, token=token[:255], digest=digest).exists():
+            return False
+        raise InboundTokenReused(f"{esp} token already used for another post") from None
+
+
+# Support reads the stored copy; a 20 MB pasted log need not be kept whole (the reply is parsed first).
+MAX_STORED_RAW_BYTES = 1024 * 1024
+# The stdlib email parser raises these (and anymail ValueError subclasses) on hostile headers.
+_MALFORMED = (ValueError, LookupError, IndexError, TypeError, AttributeError, OverflowError)
+
+
+def _clean(value) -> str:
+    """Text PostgreSQL can store: surrogate-escaped 8-bit bytes decoded, NULs dropped."""
+    text = str(value or "")
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = decode_text(text.encode("utf-8", "surrogateescape"))
+    return text.replace("\x00", "")
+
+
+def _header(message, name: str) -> str:
+    try:
+        return _clean(message.get(name)).strip()
+    except _MALFORMED:
+        return ""
+
+
+def _sender(message) -> tuple[str, str]:
+    """(address, why it is unusable or "")."""
+    try:
+        sender = message.from_email
+    except _MALFORMED:
+        return "", "the From header is not a readable address"
+    if isinstance(sender, list):
+        return _clean(", ".join(a.addr_spec for a in sender)), "the From header names more than one address"
+    address = _clean(sender.addr_spec if sender else "")
+    if "@" not in address:
+        return address, "the From header has no email address"
+    return address, ""
+
+
+def _stored_raw(message) -> str:
+    """The message as text for support, attachments replaced by a note (they are never used)."""
+    for part in message.walk():
+        if part.is_multipart() or (part.get_content_maintype() == "text" and not part.is_attachment()):
+            continue
+        size = len(str(part.get_payload()))
+        del part["Content-Transfer-Encoding"]
+        part.set_payload(f"(attachment not stored: {size} bytes)")
+    try:
+        data = message.as_bytes()
+    except _MALFORMED + (UnicodeError,):
+        data = str(message.get_payload() if not message.is_multipart() else "").encode("utf-8", "surrogateescape")
+    if len(data) > MAX_STORED_RAW_BYTES:
+        data = data[:MAX_STORED_RAW_BYTES] + f"\n(truncated: {len(data)} bytes in all)\n".encode()
+    return _clean(decode_text(data))
+
+
 def _message_id(message, raw: str) -> str:
-    value = (message["Message-ID"] or "").strip()
+    value = _header(message, "Message-ID")
     # Without a Message-ID the content identifies a replay: the ESP resends the same bytes.
     return value[:255] or f"<sha256-{hashlib.sha256(raw.encode('utf-8', 'replace')).hexdigest()}@no-message-id>"
 
 
 def _team_recipient(message) -> str:
     domain = settings.INBOUND_DOMAIN.lower()
-    candidates = [message.envelope_recipient or ""] + [a.addr_spec for a in message.to + message.cc]
+    try:
+        # "To: undisclosed-recipients:;" (Bcc) names nobody: the envelope still does.
+        listed = [a.addr_spec for a in message.to + message.cc]
+    except _MALFORMED:
+        listed = []
+    candidates = [_clean(a) for a in [message.envelope_recipient or "", *listed]]
     for address in candidates:
         if address.lower().endswith("@" + domain):
             return address.lower()
@@ -80,9 +166,10 @@ def _process(inbound: InboundMessage, message) -> None:
         return _finish(inbound, outcome=outcome)
     inbound.team = team
     zone = zone_for(user.time_zone)
-    local_now = (message.date or inbound.received_at).astimezone(zone).date()
+    local_now = (_sent_at(message) or inbound.received_at).astimezone(zone).date()
     inbound.entry_date = subject_date(inbound.subject, reference=local_now) or local_now
-    inbound.reply_text = reply_text(text=message.text, html=message.html)
+    text, html = body_texts(message)
+    inbound.reply_text = _clean(reply_text(text=text, html=html))
     made, rejected = [], []
     for line in reply_lines(inbound.reply_text):
         try:
@@ -96,6 +183,14 @@ def _process(inbound: InboundMessage, message) -> None:
     _finish(inbound, outcome=Outcome.ENTRIES_CREATED if made else Outcome.EMPTY)
 
 
+def _sent_at(message) -> dt.datetime | None:
+    try:
+        sent = message.date
+    except _MALFORMED:
+        return None
+    return sent if sent is not None and sent.tzinfo is not None else None  # a naive Date has no known zone
+
+
 def _finish(inbound: InboundMessage, *, outcome: str) -> None:
     inbound.outcome = outcome
     inbound.save()
@@ -103,9 +198,9 @@ def _finish(inbound: InboundMessage, *, outcome: str) -> None:
 
 def _is_automated(message) -> bool:
     """Auto-replies, bounces and list mail must never become entries or get an answer (mail loops)."""
-    auto = (message["Auto-Submitted"] or "no").strip().lower()
-    precedence = (message["Precedence"] or "").strip().lower()
-    sender = message.from_email.addr_spec.lower() if message.from_email else ""
+    auto = (_header(message, "Auto-Submitted") or "no").lower()
+    precedence = _header(message, "Precedence").lower()
+    sender = _sender(message)[0].lower()
     if getattr(message, "spam_detected", False):  # the ESP's spam verdict (Mailgun's X-Mailgun-Sflag)
         return True
     return (
@@ -169,4 +264,6 @@ def inbound_messages_prune(*, now: dt.datetime | None = None, days: int | None =
     now = now or timezone.now()
     days = days if days is not None else settings.INBOUND_RETENTION_DAYS
     deleted, _ = InboundMessage.objects.filter(received_at__lt=now - dt.timedelta(days=days)).delete()
+    # Expired webhook tokens go too: their timestamps are refused as stale, so they guard nothing.
+    InboundToken.objects.filter(expires_at__lt=now).delete()
     return deleted

@@ -1,12 +1,32 @@
-"""Receivers for anymail's inbound and tracking webhooks (every ESP anymail supports lands here).
+"""The email webhooks: only the configured provider's URLs are mounted, the post is read with limits
+fit for email, and Mailgun's signature (checked by anymail) must also be fresh and used once.
 
-anymail checks basic auth and the ESP's signature before sending the signal. Returning normally
-answers 200 (stored, replayed or politely refused); an exception (database down) answers 5xx, so the
-ESP retries later.
+Answers: 400 for anything forged, stale, replayed with other content or malformed; 413 past the
+provider's size limit; 200 once the message is stored (even as a rejection: the ESP must not retry
+what can never succeed); 5xx only when we failed (database down), so the ESP retries later.
 """
 
+import datetime as dt
+import hashlib
+import urllib.parse
+
+import multipart
+from anymail import urls as anymail_urls
+from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailWebhookValidationFailure
+from anymail.inbound import AnymailInboundMessage
+from anymail.webhooks.mailgun import MailgunInboundWebhookView
+from django.conf import settings
+from django.core import checks
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+
 from core.services.deliveries import delivery_track
-from core.services.inbound import inbound_receive
+from core.services.inbound import InboundTokenReused, inbound_receive, inbound_token_use
 
 
 def inbound_email(sender, event, esp_name, **kwargs):
@@ -20,3 +40,224 @@ def tracking_event(sender, event, esp_name, **kwargs):
         description=event.description or event.mta_response or "",
         at=event.timestamp,
     )
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+
+
+class InboundPostMixin:
+    """Reads the post itself, before anymail touches ``request.POST``: a reply with a photo is far past
+    Django's 2.5 MB form limits, which stay as they are for every other view. Attachments are skipped
+    unread (only the text is used), and each field's bytes are kept for charset-exact parsing."""
+
+    @method_decorator(csrf_exempt)  # a subclass's dispatch must say so again: as_view() reads it from here
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            if request.method == "POST":
+                _read_post(request)
+            return super().dispatch(request, *args, **kwargs)
+        except _Refused as refused:
+            return HttpResponse(str(refused), status=refused.status, content_type="text/plain")
+        except (AnymailConfigurationError, AnymailError) as error:  # (the first is not an AnymailError)
+            if isinstance(error, AnymailWebhookValidationFailure):
+                raise  # anymail's own answer: 400 through Django's SuspiciousOperation handling
+            # A post of the wrong shape (JSON, a store() route, a tracking event): the sender's mistake.
+            return HttpResponseBadRequest(f"Unusable webhook post: {error}", content_type="text/plain")
+
+    def parse_events(self, request):
+        try:
+            return super().parse_events(request)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:  # the wrong shape: nothing stored yet
+            raise _Refused(400, f"Unusable webhook post: {error!r}") from None
+
+
+def _read_post(request) -> None:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise _Refused(400, "Bad Content-Length") from None
+    if length > settings.INBOUND_MAX_BYTES:
+        raise _Refused(413, f"Larger than {settings.INBOUND_MAX_BYTES} bytes")
+    if request.content_type == "multipart/form-data":
+        fields = _multipart_fields(request, length)
+    else:
+        request._body = request.read(length)
+        fields = []
+        if request.content_type == "application/x-www-form-urlencoded":
+            try:
+                # latin-1 maps bytes to characters one to one: the fields come back byte-exact.
+                pairs = urllib.parse.parse_qsl(
+                    request._body.decode("latin-1"),
+                    keep_blank_values=True,
+                    encoding="latin-1",
+                    max_num_fields=settings.INBOUND_MAX_FIELDS,
+                )
+            except ValueError:
+                raise _Refused(400, "Too many form fields") from None
+            fields = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs]
+    post = QueryDict(mutable=True)
+    for name, value in fields:
+        post.appendlist(name.decode("utf-8", "replace"), value.decode("utf-8", "replace"))
+    post._mutable = False
+    # Django's own cache of the parsed form: set, it stops Django parsing the body with its global limits.
+    request._post, request._files = post, MultiValueDict()
+    request.inbound_fields = fields  # (name, value) bytes as posted, in order
+
+
+def _multipart_fields(request, length: int) -> list[tuple[bytes, bytes]]:
+    boundary = multipart.parse_options_header(request.META.get("CONTENT_TYPE", ""))[1].get("boundary")
+    if not boundary:
+        raise _Refused(400, "multipart/form-data without a boundary")
+    parser = multipart.MultipartParser(
+        request,
+        boundary,
+        content_length=length,
+        part_limit=settings.INBOUND_MAX_FIELDS,
+        spool_limit=settings.INBOUND_MAX_BYTES,  # already bounded by Content-Length: keep parts in memory
+        memory_limit=settings.INBOUND_MAX_BYTES,
+    )
+    fields = []
+    try:
+        for part in parser:
+            if part.filename is None and part.name:
+                fields.append((part.name.encode(), part.raw))
+            part.close()
+    except multipart.MultipartError as error:
+        raise _Refused(400, f"Malformed multipart/form-data: {error}") from None
+    return fields
+
+
+class MailgunInboundView(InboundPostMixin, MailgunInboundWebhookView):
+    """Mailgun's forward() route to …/inbound_mime/: anymail checks basic auth and the HMAC signature;
+    on top, the signed timestamp must be recent and each token is accepted once."""
+
+    def validate_request(self, request):
+        # anymail runs every validate_request in the class chain (this one first, then its own).
+        if "body-mime" not in request.POST:
+            raise _Refused(400, "Not a raw-MIME post: the route must forward to …/inbound_mime/")
+        signed_at = _signed_at(request.POST.get("timestamp", ""))
+        now = timezone.now()
+        if signed_at < now - dt.timedelta(seconds=settings.INBOUND_SIGNATURE_MAX_AGE_SECONDS):
+            raise AnymailWebhookValidationFailure("Mailgun webhook timestamp is too old")
+        if signed_at > now + dt.timedelta(seconds=settings.INBOUND_CLOCK_SKEW_SECONDS):
+            raise AnymailWebhookValidationFailure("Mailgun webhook timestamp is in the future")
+
+    def post(self, request, *args, **kwargs):
+        self.run_validators(request)
+        signed_at = _signed_at(request.POST["timestamp"])
+        with transaction.atomic():
+            try:
+                fresh = inbound_token_use(
+                    esp="mailgun",
+                    token=request.POST["token"],
+                    digest=hashlib.sha256(repr(sorted(request.inbound_fields)).encode()).hexdigest(),
+                    expires_at=signed_at + dt.timedelta(seconds=settings.INBOUND_SIGNATURE_MAX_AGE_SECONDS),
+                )
+            except InboundTokenReused as error:
+                raise AnymailWebhookValidationFailure(str(error)) from None
+            if fresh:  # an exact retry of a post already handled answers 200 and does nothing
+                for event in self.parse_events(request):
+                    self.signal.send(sender=self.__class__, event=event, esp_name=self.esp_name)
+        return HttpResponse()
+
+    def esp_to_anymail_event(self, request):
+        event = super().esp_to_anymail_event(request)
+        raw = [value for name, value in request.inbound_fields if name == b"body-mime"][-1]  # anymail takes the last
+        if not _is_utf8(raw):
+            # anymail parsed the form's text, in which a raw 8-bit windows-1252 body is already lost;
+            # parse the posted bytes instead and keep what anymail read from the other fields.
+            exact = AnymailInboundMessage.parse_raw_mime_bytes(raw)
+            for name in _ESP_ATTRIBUTES:
+                setattr(exact, name, getattr(event.message, name))
+            event.message = exact
+        return event
+
+
+# What anymail's Mailgun view sets on the message from the other form fields and the headers.
+_ESP_ATTRIBUTES = (
+    "envelope_sender",
+    "envelope_recipient",
+    "stripped_text",
+    "stripped_html",
+    "spam_detected",
+    "spam_score",
+)
+
+
+def _signed_at(timestamp: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(int(timestamp), tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise _Refused(400, "Mailgun webhook timestamp is not a Unix time") from None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# --- URLs: the configured provider's only ------------------------------------------------------
+
+
+def webhook_urlpatterns(esp: str | None = None) -> list[URLPattern]:
+    """anymail's inbound and tracking URLs for one provider (under the "anymail" namespace)."""
+    esp = (esp or settings.INBOUND_ESP).lower()
+    if esp == "mailgun":
+        inbound = [path("mailgun/inbound_mime/", MailgunInboundView.as_view(), name="mailgun_inbound_webhook")]
+    else:
+        inbound = [
+            URLPattern(p.pattern, _guarded(p.callback.view_class).as_view(), p.default_args, p.name)
+            for p in anymail_urls.urlpatterns
+            if p.name in (f"{esp}_inbound_webhook", f"{esp}_webhook")
+        ]
+    tracking = [p for p in anymail_urls.urlpatterns if p.name == f"{esp}_tracking_webhook"]
+    return inbound + tracking
+
+
+def _guarded(view_class):
+    return type(f"Guarded{view_class.__name__}", (InboundPostMixin, view_class), {})
+
+
+def _inbound_providers() -> set[str]:
+    return {
+        p.name.removesuffix("_inbound_webhook")
+        for p in anymail_urls.urlpatterns
+        if p.name.endswith("_inbound_webhook") and p.name != "sendinblue_inbound_webhook"
+    } | {"mandrill"}
+
+
+@checks.register(checks.Tags.security)
+def inbound_credentials_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Production refuses to start with an inbound webhook anyone could post to."""
+    esp = settings.INBOUND_ESP
+    if esp == "none":
+        return []
+    if esp not in _inbound_providers():
+        return [
+            checks.Error(
+                f"INBOUND_ESP={esp!r} is not a provider anymail receives mail from.",
+                hint=f"Use one of {', '.join(sorted(_inbound_providers()))}, or 'none'.",
+                id="core.E102",
+            )
+        ]
+    # Mailgun signs its posts; for the others anymail's basic auth is the only credential.
+    needed, variable = (
+        ("MAILGUN_WEBHOOK_SIGNING_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY")
+        if esp == "mailgun"
+        else ("WEBHOOK_SECRET", "ANYMAIL_WEBHOOK_SECRET")
+    )
+    if not settings.ANYMAIL.get(needed):
+        return [
+            checks.Error(
+                f"Inbound mail from {esp} would be accepted from anyone: its webhook credential is not set.",
+                hint=f"Set {variable} (see README, 'Inbound mail').",
+                id="core.E101",
+            )
+        ]
+    return []
