@@ -73,6 +73,9 @@ class Delivery(models.Model):
                 name="delivery_open",
                 condition=Q(status__in=["pending", "sending"]),
             ),
+            # The delivery log lists the newest first, and a person's page their own newest first.
+            models.Index(fields=["-created_at"], name="delivery_newest"),
+            models.Index(fields=["user", "-created_at"], name="delivery_person_newest"),
         ]
         ordering = ["-created_at"]
 

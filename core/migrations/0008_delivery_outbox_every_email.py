@@ -29,7 +29,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_team_reminder_prompt'),
+        ('core', '0007_inbound_single_use_tokens_and_rejections'),
     ]
 
     operations = [
@@ -100,5 +100,13 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='delivery',
             index=models.Index(condition=models.Q(('status__in', ['pending', 'sending'])), fields=['status', 'dispatched_at'], name='delivery_open'),
+        ),
+        migrations.AddIndex(
+            model_name='delivery',
+            index=models.Index(fields=['-created_at'], name='delivery_newest'),
+        ),
+        migrations.AddIndex(
+            model_name='delivery',
+            index=models.Index(fields=['user', '-created_at'], name='delivery_person_newest'),
         ),
     ]
