@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from core.emails.common import links_for
-from core.emails.digests import digest_message, render_team_section, team_section_context
+from core.emails.digests import digest_message, digest_window, render_team_section, team_section_context
 from core.models import Entry, Membership, Organization, Team, User
 
 DAY = dt.date(2026, 11, 26)
@@ -50,9 +50,7 @@ def rate(label: str, memberships: list, compose) -> float:
 
 
 def raw_with_queries(membership):
-    section = render_team_section(
-        team=membership.team, start=DAY - dt.timedelta(days=1), end=DAY - dt.timedelta(days=1)
-    )
+    section = render_team_section(team=membership.team, window=digest_window(membership=membership, local_date=DAY))
     return _wrap(membership, section.html, section.text)
 
 
@@ -78,7 +76,7 @@ def main() -> None:
         lambda m: digest_message(membership=m, local_date=DAY),
     )
     raw = rate("raw loop (queries + full render per recipient)", memberships, raw_with_queries)
-    context = team_section_context(team=team, start=DAY - dt.timedelta(days=1), end=DAY - dt.timedelta(days=1))
+    context = team_section_context(team=team, window=digest_window(membership=memberships[0], local_date=DAY))
 
     def raw_render(membership):
         html = render_to_string("email/digest_team.html", context)

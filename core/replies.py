@@ -1,31 +1,69 @@
-"""Turn the body of a reply email into the lines someone meant to post.
+"""Turn the body of a reply email into the lines someone meant to post, read as a person reads them.
 
-Quoted history, "On … wrote:" and Outlook header blocks, signatures and "Sent from my iPhone" are
-removed by mail-parser-reply; this module only feeds it text (each part decoded by its charset, with
-legacy fallbacks; HTML-only mail converted first) and covers the few mobile footers and forward
-markers it does not know.
+mail-parser-reply finds the quoted history ("On … wrote:" in every language it knows, Outlook header
+blocks), signatures and disclaimers; this module feeds it text (each part decoded by its charset, with
+legacy fallbacks; HTML-only mail converted first), adds the quote headers it lacks (Russian, Spanish as
+Gmail writes it), narrows its "Sent from my …" rule to real devices, keeps answers written between quoted
+parts, and drops footers and rules nobody means to post.
 """
 
 import re
 from html.parser import HTMLParser
 
-from mailparser_reply import EmailReplyParser  # noqa: F401  (the maintained library we build on)
+from mailparser_reply.constants import MAIL_LANGUAGES, QUOTED_MATCH_INCLUDE
 from mailparser_reply.parser import EmailMessage
 
 MAX_LINES = 50
 # A day's reply fits in far less; past this a huge mail is quoted history or pasted logs, and the reply
 # parser's regexes take seconds per megabyte (a 20 MB text body would outlast the router's 30 s).
 MAX_REPLY_CHARS = 100_000
+LANGUAGES = [code for code in MAIL_LANGUAGES if code != "david"]  # "david" is one vendor's software, not a language
+_Q = QUOTED_MATCH_INCLUDE
+# Quote headers the library does not know, each one capturing group (the library collects groups).
+_MORE_WROTE_HEADERS = "|".join(
+    [
+        rf"(^{_Q}El\s.+\sescribió:$)",  # Gmail in Spanish: "El jue, 26 nov 2026 a las 11:00, Ana (<a@x>) escribió:"
+        rf"(^{_Q}.{{4,200}}\sнаписал(?:а|\(а\))?:$)",  # Russian clients: "…, Иван <i@x> написал:"
+        # Gmail in Russian: "чт, 26 нояб. 2026 г. в 20:00, Иван <i@x>:"
+        rf"(^{_Q}(?:[а-я]{{2}},\s)?\d{{1,2}}\s[а-я]+\.?\s\d{{4}}\sг\.,?\sв\s\d{{1,2}}:\d{{2}},\s.+:$)",
+    ]
+)
+_MORE_FROM_HEADERS = rf"((?:(?:^|\n|\n{_Q})[* ]*(?:От|Отправлено|Кому|Тема|Дата|Копия):[ *]*(?:\s{{,2}}).*){{2,}})"
+# Only real devices: "Sent from my desk: the contracts" is something someone did.
+_DEVICES = (
+    r"iPhone|iPad|iPod|Apple Watch|Android|BlackBerry|Galaxy|Samsung|Huawei|Pixel|Xiaomi|OnePlus|Motorola|Nokia"
+    r"|Sony|HTC|LG|Windows Phone|Fairphone|mobile|phone|smartphone|tablet|Surface|Mac|iMac|MacBook"
+)
+_DEVICE_FOOTERS = rf"Sent from my(?= (?:{_DEVICES})\b)|Get Outlook for(?= (?:iOS|Android)\b)"
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
+_RULE = re.compile(r"^[-_=*~–—.·•\s]{3,}$")  # a line drawn to separate things, never an entry
+_SIGNATURE_START = re.compile(r"^(?:--|—|__)\s*$")  # "-- " is the standard signature delimiter
+_DASH_NAME = re.compile(r"^[-–—~]{1,2} ?[A-Z][\w.'’]*(?: [A-Z][\w.'’]*){0,2}$")  # "-Bob", "— Bob B."
 _STOP_LINES = re.compile(
     r"^(?:-{2,}\s*Forwarded message\s*-{2,}|Begin forwarded message:|-{2,}\s*Original Message\s*-{2,}"
-    r"|Sent from (?:Yahoo Mail|Mail for Windows|Outlook|my \w+)|Get Outlook for \w+|Sent with Proton Mail)",
+    rf"|Sent from (?:Yahoo Mail|Mail for Windows|Outlook)|Sent from my (?:{_DEVICES})\b|Get Outlook for (?:iOS|Android)"
+    r"|Sent with Proton Mail"
+    r"|You received this (?:message|email) because you are subscribed to|To unsubscribe from this group)",
     re.IGNORECASE,
 )
+_LIST_FOOTER = re.compile(r"^\S.{0,60} mailing list$")  # Mailman's "<Team> mailing list" after a rule
 _HIDDEN_HTML = {"blockquote", "style", "script", "head", "title"}
 _QUOTE_CLASSES = {"gmail_quote", "yahoo_quoted", "moz-cite-prefix", "protonmail_quote"}
 _BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "ul", "ol", "table", "hr"}
 _VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base", "source"}
+
+
+class _Reply(EmailMessage):
+    """The library's message, with the quote headers it lacks and its device-footer rule narrowed."""
+
+    def _get_language_regex(self, language: str, regex_key: str) -> str:
+        pattern = super()._get_language_regex(language=language, regex_key=regex_key)
+        if language != "en":
+            return pattern
+        if regex_key == "sent_from":
+            return _DEVICE_FOOTERS
+        more = {"wrote_header": _MORE_WROTE_HEADERS, "from_header": _MORE_FROM_HEADERS}.get(regex_key)
+        return f"{pattern}|{more}" if more else pattern
 
 
 class _TextFromHtml(HTMLParser):
@@ -97,24 +135,58 @@ def html_to_text(html: str) -> str:
 
 
 def reply_text(*, text: str | None, html: str | None = None) -> str:
-    """The newest part of a reply: what the sender wrote above (or below) the quoted email."""
+    """What the sender wrote: above the quoted email, below it, or between its quoted parts (inline answers)."""
     body = text if text and text.strip() else html_to_text((html or "")[: MAX_REPLY_CHARS * 4])
     body = body[:MAX_REPLY_CHARS]
-    message = EmailMessage(text=body, languages=["en"], keep_hyphen_lists=True).read()
-    for reply in message.replies:
-        written = [line for line in reply.body.splitlines() if not line.lstrip().startswith(">")]
-        if any(line.strip() for line in written):
-            return _until_stop_line(written)
-    return ""
-
-
-def _until_stop_line(lines: list[str]) -> str:
-    kept = []
-    for line in lines:
-        if _STOP_LINES.match(line.strip()):
+    parts = []
+    for n, reply in enumerate(_read(body).replies):
+        lines = reply.full_body.splitlines()
+        if n and not any(_quoted(line) for line in lines):
+            break  # history quoted without ">" (an Outlook header block, a forward): not the sender's words
+        # Signatures are looked for in the sender's own lines only: a quoted "-- " must not cut an answer after it.
+        own = "\n".join(line for line in lines if not _quoted(line))
+        if not own.strip():
+            continue
+        own_replies = _read(own).replies  # more than one: a header inside the sender's part starts history
+        kept, stopped = _until_stop_line(own_replies[0].body.splitlines())
+        parts.append(kept)
+        if stopped or len(own_replies) > 1:
             break
-        kept.append(line)
-    return "\n".join(kept).strip()
+    return "\n".join(part for part in parts if part).strip()
+
+
+def _read(text: str) -> EmailMessage:
+    return _Reply(text=text, languages=list(LANGUAGES), keep_hyphen_lists=True).read()
+
+
+def _quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _until_stop_line(lines: list[str]) -> tuple[str, bool]:
+    """The lines before a footer or forwarded part (and whether one was found), rules left out."""
+    kept: list[str] = []
+    for n, line in enumerate(lines):
+        text = line.strip()
+        following = lines[n + 1].strip() if n + 1 < len(lines) else ""
+        if (
+            _STOP_LINES.match(text)
+            or _SIGNATURE_START.match(text)
+            or (_RULE.match(text) and _LIST_FOOTER.match(following))
+        ):
+            return _without_dash_signature(kept), True
+        if not _RULE.match(text):
+            kept.append(line)
+    return _without_dash_signature(kept), False
+
+
+def _without_dash_signature(lines: list[str]) -> str:
+    """A last line "-Bob" after a blank line is a sign-off, not something Bob did."""
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if len(lines) >= 2 and _DASH_NAME.match(lines[-1].strip()) and not lines[-2].strip():
+        lines.pop()
+    return "\n".join(lines).strip()
 
 
 def reply_lines(reply: str) -> list[str]:

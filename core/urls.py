@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from core.web import account_views, email_links, entry_views, member_views, team_views, views
+from core.web import account_views, email_links, entry_views, member_views, organization_views, team_views, views
 from core.web.forms import OwedPasswordResetForm, ThrottledAuthenticationForm
 
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("teams/<str:team_hash>/join/", views.team_join_view, name="team_join"),
     path("invitations/<str:code>/", views.invitation, name="invitation"),
     path("invitations/<str:code>/decline/", views.invitation_decline_anonymous, name="invitation_decline"),
+    path("o/<str:organization_hash>/", organization_views.organization_view, name="organization"),
     path("t/<str:team_hash>/", team_views.team_day_view, name="team_day"),
     path("t/<str:team_hash>/calendar/", team_views.team_calendar_view, name="team_calendar"),
     path("t/<str:team_hash>/u/<str:user_hash>/", team_views.person_view, name="person"),

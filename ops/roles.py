@@ -24,6 +24,12 @@ _SUPPORT_PERMISSIONS = [
     "core.view_team",
     "core.view_membership",
     "core.view_entry",
+    "core.view_alternateemail",
+    # Changes support makes for customers, each through the product's service (core/permissions.py):
+    # profile and time zone, notification emails, API token revoke; email schedule, pause / resume,
+    # unthrottle. Not roles, team settings, removals or staff flags.
+    "core.change_user",
+    "core.change_membership",
     "django_celery_beat.view_periodictask",
     "django_celery_beat.view_intervalschedule",
     "django_celery_beat.view_crontabschedule",
@@ -41,6 +47,13 @@ ROLES: dict[str, list[str]] = {
         "ops.view_task_details",
         "ops.retry_task",
         "django_celery_beat.change_periodictask",
+        # On call, developers also act as any team's admin (settings, roles, removing a member),
+        # manage a person's other addresses and delete an entry. Staff flags stay superuser-only.
+        "core.change_team",
+        "core.delete_membership",
+        "core.add_alternateemail",
+        "core.delete_alternateemail",
+        "core.delete_entry",
     ],
 }
 

@@ -323,3 +323,5 @@ if DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=True):
         INSTALLED_APPS.append("debug_toolbar")
         MIDDLEWARE.insert(1, "debug_toolbar.middleware.DebugToolbarMiddleware")
         INTERNAL_IPS = ["127.0.0.1"]
+        # Open, the toolbar covers the app's navigation: it starts as a small handle and opens on a click.
+        DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}

@@ -13,5 +13,9 @@ urlpatterns = [
     path("", include("core.urls")),
 ]
 
+# Error pages in the app's layout (the portal's in the admin's); 500 and CSRF failures use plain templates.
+handler404 = "core.web.errors.page_not_found"
+handler403 = "core.web.errors.permission_denied"
+
 if "debug_toolbar" in settings.INSTALLED_APPS:
     urlpatterns.append(path("__debug__/", include("debug_toolbar.urls")))

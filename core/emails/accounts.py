@@ -31,6 +31,14 @@ def _message(*, to: str, subject: str, body: str) -> EmailMessage:
     )
 
 
+def invitation_place(invitation: Invitation) -> str:
+    """Where someone is invited: "Acme (Rocket, Ops)", or just "Rocket Crew" when the team is named as its
+    organization (a new team's organization takes its name), never "Rocket Crew (Rocket Crew)"."""
+    organization = invitation.organization.name
+    teams = [t.name for t in invitation.teams.order_by("name") if t.name.casefold() != organization.casefold()]
+    return f"{organization} ({', '.join(teams)})" if teams else organization
+
+
 def invitation_message(*, delivery: Delivery) -> EmailMessage | None:
     invitation = (
         Invitation.objects.select_related("organization", "invited_by")
@@ -39,14 +47,16 @@ def invitation_message(*, delivery: Delivery) -> EmailMessage | None:
     )
     if invitation is None or invitation.accepted_at or invitation.declined_at:
         return None  # deleted or answered before it went out
+    place = invitation_place(invitation)
     context = {
         "invitation": invitation,
+        "place": place,
         "url": absolute(reverse("invitation", args=[invitation.code])),
         "site_url": settings.SITE_URL,
     }
     return _message(
         to=invitation.email,
-        subject=f"{invitation.invited_by or 'Someone'} invited you to {invitation.organization} on iDoneThis",
+        subject=f"{invitation.invited_by or 'Someone'} invited you to {place} on iDoneThis",
         body=render_to_string("core/email/invitation.txt", context),
     )
 

@@ -8,10 +8,17 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from core.models import Membership, Team
+from core.models import Entry, Membership, Team
 
 UNSUBSCRIBE_SALT = "core.emails.unsubscribe"
 DAILY_AGAIN_SALT = "core.emails.daily-again"
+
+
+def entry_icon(entry: Entry) -> str:
+    """The entry's marker in an email, in characters every mail client's fonts have (no emoji)."""
+    if entry.kind == Entry.Kind.GOAL:
+        return "☑" if entry.completed_on else "☐"
+    return "⚠" if entry.kind == Entry.Kind.BLOCKER else "✓"
 
 
 def team_address(team: Team) -> str:

@@ -1,7 +1,9 @@
-"""The morning digest: the team's entries since the member's previous digest, by person then day.
+"""The morning digest: what the team posted since the member's previous digest, by person, day and kind.
 
-The team's part is rendered once per team and window and cached; each recipient's email only wraps
-it with their own greeting and links, so a 500-person team costs one render and 500 tiny ones.
+It selects by when an entry was posted, not the day it is for, so an entry back-dated after a digest
+went out is in the next one (saying which day it is for) rather than in nobody's. The team's part is
+rendered once per team and window and cached; each recipient's email only wraps it with their own
+greeting and links, so a 500-person team in one time zone costs one render and 500 tiny ones.
 """
 
 import datetime as dt
@@ -13,14 +15,26 @@ from django.db.models import Count, Max
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from core.emails.common import absolute, build_message, links_for, month_day
+from core.emails.common import absolute, build_message, entry_icon, links_for, month_day
+from core.localtime import zone_for
 from core.models import Entry, Membership, Team
 from core.selectors.entries import entry_reaction_counts
 from core.services.schedules import effective_days
 
 MAX_WINDOW_DAYS = 7
 CACHE_SECONDS = 60 * 60
-ICONS = {Entry.Kind.DONE: "✓", Entry.Kind.GOAL: "☐", Entry.Kind.BLOCKER: "⚠"}
+# Grouped as the day page groups them.
+KIND_HEADINGS = ((Entry.Kind.BLOCKER, "Blockers"), (Entry.Kind.DONE, "Done"), (Entry.Kind.GOAL, "Goals"))
+
+
+@dataclass(frozen=True)
+class DigestWindow:
+    """Entries posted at or after ``since`` (the previous digest's slot); the days from ``first_day`` on are
+    the ones this digest is about, anything posted for an earlier day is late and says so."""
+
+    since: dt.datetime
+    first_day: dt.date
+    last_day: dt.date
 
 
 @dataclass(frozen=True)
@@ -30,26 +44,37 @@ class TeamSection:
     entry_count: int
 
 
-def digest_window(*, membership: Membership, local_date: dt.date) -> tuple[dt.date, dt.date]:
-    """From the member's previous digest day (at most 7 days back) to the day before this one."""
+def digest_window(*, membership: Membership, local_date: dt.date) -> DigestWindow:
+    """Since the member's previous digest slot (at most 7 days back), at their digest time in their zone.
+
+    The slot, not the moment that digest was actually sent, so that every member on the same schedule
+    shares one window (and one render); an entry posted between a slot and its send is in both emails
+    rather than in neither.
+    """
     days = {int(d) for d in effective_days(membership.digest_days, throttled=membership.emails_throttled)}
-    start = local_date - dt.timedelta(days=MAX_WINDOW_DAYS)
+    previous = local_date - dt.timedelta(days=MAX_WINDOW_DAYS)
     for back in range(1, MAX_WINDOW_DAYS):
         if (local_date - dt.timedelta(days=back)).weekday() in days:
-            start = local_date - dt.timedelta(days=back)
+            previous = local_date - dt.timedelta(days=back)
             break
-    return start, local_date - dt.timedelta(days=1)
+    zone = zone_for(membership.user.time_zone)
+    since = dt.datetime.combine(previous, membership.digest_time, tzinfo=zone).astimezone(dt.UTC)
+    return DigestWindow(since=since, first_day=previous, last_day=local_date - dt.timedelta(days=1))
 
 
 def digest_subject(*, team: Team, local_date: dt.date) -> str:
     return f"{team.name} digest for {month_day(local_date)}"
 
 
-def team_section(*, team: Team, start: dt.date, end: dt.date) -> TeamSection:
+def _posted_since(*, team: Team, window: DigestWindow):
+    return Entry.objects.filter(team=team, created_at__gte=window.since)
+
+
+def team_section(*, team: Team, window: DigestWindow) -> TeamSection:
     """The team's part of the digest for a window, built once and shared by every recipient."""
     # Keyed by what is in the window too (entries, edits, likes, comments: still one query), so a reply
     # that lands late or a like given meanwhile is in the next recipient's copy.
-    stamp = Entry.objects.filter(team=team, occurred_on__range=(start, end)).aggregate(
+    stamp = _posted_since(team=team, window=window).aggregate(
         n=Count("pk", distinct=True),
         last=Max("pk"),
         edited=Max("updated_at"),
@@ -60,18 +85,18 @@ def team_section(*, team: Team, start: dt.date, end: dt.date) -> TeamSection:
     )
     if stamp["edited"]:
         stamp["edited"] = stamp["edited"].timestamp()  # no spaces in a cache key (memcached)
-    key = f"digest-section:v3:{team.pk}:{start.isoformat()}:{end.isoformat()}:" + ":".join(
+    key = f"digest-section:v4:{team.pk}:{window.since.timestamp()}:{window.first_day.isoformat()}:" + ":".join(
         str(stamp[k]) for k in sorted(stamp)
     )
     section = cache.get(key)
     if section is None:
-        section = render_team_section(team=team, start=start, end=end)
+        section = render_team_section(team=team, window=window)
         cache.set(key, section, CACHE_SECONDS)
     return section
 
 
-def render_team_section(*, team: Team, start: dt.date, end: dt.date) -> TeamSection:
-    context = team_section_context(team=team, start=start, end=end)
+def render_team_section(*, team: Team, window: DigestWindow) -> TeamSection:
+    context = team_section_context(team=team, window=window)
     return TeamSection(
         html=render_to_string("email/digest_team.html", context),
         text=render_to_string("email/digest_team.txt", context),
@@ -79,25 +104,40 @@ def render_team_section(*, team: Team, start: dt.date, end: dt.date) -> TeamSect
     )
 
 
-def team_section_context(*, team: Team, start: dt.date, end: dt.date) -> dict:
-    """Three queries: members, entries in the window, reaction counts."""
+@dataclass
+class DigestDay:
+    day: dt.date
+    late: bool  # posted after the digest that covered this day
+    groups: list  # (heading, entries) in the day page's order: blockers, done, goals
+
+
+def _days_of(entries: list, window: DigestWindow) -> list[DigestDay]:
+    by_day: dict[dt.date, list] = {}
+    for entry in entries:
+        by_day.setdefault(entry.occurred_on, []).append(entry)
+    days = []
+    for day, posted in sorted(by_day.items()):
+        groups = [(heading, [e for e in posted if e.kind == kind]) for kind, heading in KIND_HEADINGS]
+        days.append(DigestDay(day=day, late=day < window.first_day, groups=[g for g in groups if g[1]]))
+    return days
+
+
+def team_section_context(*, team: Team, window: DigestWindow) -> dict:
+    """Three queries: members, entries posted in the window, reaction counts."""
     members = [m.user for m in Membership.objects.filter(team=team).select_related("user")]
     members.sort(key=lambda u: u.display_name.lower())
-    entries = list(
-        Entry.objects.filter(team=team, occurred_on__range=(start, end)).order_by("occurred_on", "created_at")
-    )
+    entries = list(_posted_since(team=team, window=window).order_by("occurred_on", "created_at"))
     reactions = entry_reaction_counts(entry_ids=[e.pk for e in entries])
-    by_person: dict[int, dict[dt.date, list]] = {}
+    by_person: dict[int, list] = {}
     for entry in entries:
-        entry.icon = ICONS.get(entry.kind, "•")
+        entry.icon = entry_icon(entry)
         entry.like_count, entry.comment_count = reactions.get(entry.pk, (0, 0))
         entry.url = absolute(f"/e/{entry.hash_id}/")
-        by_person.setdefault(entry.author_id, {}).setdefault(entry.occurred_on, []).append(entry)
-    people = [(user, sorted(by_person[user.pk].items())) for user in members if user.pk in by_person]
+        by_person.setdefault(entry.author_id, []).append(entry)
+    people = [(user, _days_of(by_person[user.pk], window)) for user in members if user.pk in by_person]
     return {
         "team": team,
-        "start": start,
-        "end": end,
+        "window": window,
         "people": people,
         "quiet": [user for user in members if user.pk not in by_person],
         "entry_count": len(entries),
@@ -116,8 +156,8 @@ def late_note(late_by: dt.timedelta | None) -> str:
 
 
 def digest_message(*, membership: Membership, local_date: dt.date, section: TeamSection | None = None, late_by=None):
-    start, end = digest_window(membership=membership, local_date=local_date)
-    section = section or team_section(team=membership.team, start=start, end=end)
+    window = digest_window(membership=membership, local_date=local_date)
+    section = section or team_section(team=membership.team, window=window)
     if not section.entry_count:
         return None
     links = links_for(membership)

@@ -1,12 +1,16 @@
 """The evening reminder: "What did you get done?", with today's posts, open goals and a flashback."""
 
 import datetime as dt
+import re
+from email.utils import make_msgid
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.template.loader import render_to_string
 
-from core.emails.common import build_message, links_for, month_day
+from core.emails.common import build_message, entry_icon, links_for, month_day
 from core.models import Entry, Membership, Team
+from core.selectors.entries import open_on_q
 
 FLASHBACKS = (
     [("A week ago", relativedelta(weeks=1)), ("A month ago", relativedelta(months=1))]
@@ -14,6 +18,7 @@ FLASHBACKS = (
     + [("A year ago", relativedelta(years=1))]
 )
 GOALS_LOOKBACK = dt.timedelta(days=14)
+_REMINDER_ID = "reminder-"
 DEFAULT_PROMPT = "What did you get done?"
 
 
@@ -32,14 +37,21 @@ def reminder_context(*, membership: Membership, local_date: dt.date) -> dict:
     today = list(
         Entry.objects.filter(team=team, occurred_on=local_date).select_related("author").order_by("created_at")
     )
+    # Goals set earlier and still open tonight: today's posts (a goal done today included) are listed once,
+    # under "You already posted today".
     goals = list(
         Entry.objects.filter(
-            team=team, author=user, kind=Entry.Kind.GOAL, occurred_on__gte=local_date - GOALS_LOOKBACK
+            open_on_q(day=local_date),
+            team=team,
+            author=user,
+            occurred_on__range=(local_date - GOALS_LOOKBACK, local_date - dt.timedelta(days=1)),
         ).order_by("occurred_on", "created_at")
     )
     days = {local_date - delta: label for label, delta in FLASHBACKS}
     past = Entry.objects.filter(team=team, author=user, kind=Entry.Kind.DONE, occurred_on__in=list(days))
     flashback = {}
+    for entry in today:
+        entry.icon = entry_icon(entry)
     for entry in past.order_by("occurred_on", "created_at"):
         flashback.setdefault(entry.occurred_on, []).append(entry)
     return {
@@ -58,10 +70,30 @@ def reminder_context(*, membership: Membership, local_date: dt.date) -> dict:
 def reminder_message(*, membership: Membership, local_date: dt.date):
     links = links_for(membership)
     context = {**reminder_context(membership=membership, local_date=local_date), **links}
-    return build_message(
+    message = build_message(
         membership=membership,
         subject=reminder_subject(membership=membership, local_date=local_date),
         text=render_to_string("email/reminder.txt", context),
         html=render_to_string("email/reminder.html", context),
         links=links,
     )
+    # The day it asks about travels in its Message-ID, so a reply's In-Reply-To says which day it answers
+    # even when the subject was edited or the reply arrives after midnight.
+    message.extra_headers["Message-ID"] = make_msgid(
+        idstring=f"{_REMINDER_ID}{local_date:%Y%m%d}", domain=settings.INBOUND_DOMAIN
+    )
+    return message
+
+
+def reminder_day(*, in_reply_to: str | None, references: str | None, arrived: dt.date) -> dt.date | None:
+    """The day one of our reminders asked about, when the reply names it (In-Reply-To, else References)."""
+    domain = re.escape(settings.INBOUND_DOMAIN)
+    for header in (in_reply_to, references):
+        for found in reversed(re.findall(rf"\.{_REMINDER_ID}(\d{{8}})@{domain}>", header or "", re.IGNORECASE)):
+            try:
+                day = dt.datetime.strptime(found, "%Y%m%d").date()
+            except ValueError:
+                continue
+            if day <= arrived + dt.timedelta(days=1):  # a reminder is never for a day after the reply arrived
+                return day
+    return None

@@ -45,11 +45,14 @@ class MemberDay:
         return bool(self.done or self.goals or self.blockers)
 
 
+def open_on_q(*, day: dt.date) -> Q:
+    """Goals open on ``day``: a goal completed on day D is open before D and done from D on."""
+    return Q(kind=Entry.Kind.GOAL, archived_at__isnull=True) & (Q(completed_on__isnull=True) | Q(completed_on__gt=day))
+
+
 def open_goals_q(*, day: dt.date) -> Q:
     """Goals set before ``day`` and still open on it (not done by then, not archived)."""
-    return Q(kind=Entry.Kind.GOAL, occurred_on__lt=day, archived_at__isnull=True) & (
-        Q(completed_on__isnull=True) | Q(completed_on__gte=day)
-    )
+    return Q(occurred_on__lt=day) & open_on_q(day=day)
 
 
 def team_day(*, team: Team, day: dt.date, viewer) -> list[MemberDay]:
@@ -62,6 +65,8 @@ def team_day(*, team: Team, day: dt.date, viewer) -> list[MemberDay]:
         member = days.get(entry.author_id)
         if member is None:
             continue  # someone who left the team: their entries stay on their person page
+        # The page shows the day as it was: a goal done later is still open on it (the template reads this).
+        entry.open_on_day = entry.kind == Entry.Kind.GOAL and bool(entry.completed_on) and entry.completed_on > day
         if entry.occurred_on != day:
             member.open_goals.append(entry)
         else:

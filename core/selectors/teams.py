@@ -14,7 +14,7 @@ def membership_for(*, user, team_hash: str) -> Membership:
 
 
 def teams_for_user(*, user):
-    return Team.objects.filter(memberships__user=user).order_by("is_personal", "name")
+    return Team.objects.filter(memberships__user=user).select_related("organization").order_by("is_personal", "name")
 
 
 def teams_to_join(*, user):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.emails.accounts import VERIFY_SALT
 from core.models import AlternateEmail, Delivery, Membership, User
+from core.permissions import ADD_ADDRESS, CHANGE_EMAILS, CHANGE_PROFILE, REMOVE_ADDRESS, require_self_or_staff
 from core.services.deliveries import delivery_owe
 from core.services.schedules import (
     membership_emails_pause,
@@ -47,13 +48,19 @@ def user_signup(*, email: str, password: str, full_name: str = "", time_zone: st
     return user
 
 
-@transaction.atomic
-def user_profile_update(*, user: User, full_name: str, nickname: str, time_zone: str) -> User:
-    """Changing time zone moves every schedule of this person to their new local times."""
+def nickname_validate(*, user: User, nickname: str) -> None:
+    """Raise ``ValueError`` for a nickname this person may not take (forms call it to show a field error)."""
     if nickname and not NICKNAME_RE.match(nickname):
         raise ValueError("A nickname is letters, digits, '.', '-' or '_' (up to 30).")
     if nickname and User.objects.filter(nickname__iexact=nickname).exclude(pk=user.pk).exists():
         raise ValueError("That nickname is taken.")
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, actor, full_name: str, nickname: str, time_zone: str) -> User:
+    """Changing time zone moves every schedule of this person to their new local times."""
+    require_self_or_staff(actor=actor, user_id=user.pk, permission=CHANGE_PROFILE)
+    nickname_validate(user=user, nickname=nickname)
     zone_changed = time_zone != user.time_zone
     user.full_name, user.nickname, user.time_zone = full_name, nickname, time_zone
     user.save(update_fields=["full_name", "nickname", "time_zone"])
@@ -62,7 +69,8 @@ def user_profile_update(*, user: User, full_name: str, nickname: str, time_zone:
     return user
 
 
-def user_notifications_update(*, user: User, on_comment: bool, on_mention: bool, on_like: bool) -> User:
+def user_notifications_update(*, user: User, actor, on_comment: bool, on_mention: bool, on_like: bool) -> User:
+    require_self_or_staff(actor=actor, user_id=user.pk, permission=CHANGE_PROFILE)
     user.email_on_comment, user.email_on_mention, user.email_on_like = on_comment, on_mention, on_like
     user.save(update_fields=["email_on_comment", "email_on_mention", "email_on_like"])
     return user
@@ -72,12 +80,14 @@ def user_notifications_update(*, user: User, on_comment: bool, on_mention: bool,
 def membership_schedule_update(
     *,
     membership: Membership,
+    actor,
     reminder_days: str,
     reminder_time: dt.time,
     digest_days: str,
     digest_time: dt.time,
     emails_paused: bool,
 ) -> Membership:
+    require_self_or_staff(actor=actor, user_id=membership.user_id, permission=CHANGE_EMAILS)
     for value in (reminder_time, digest_time):
         if value.minute % 15 or value.second:
             raise ValueError("Times are in 15-minute steps.")
@@ -86,9 +96,9 @@ def membership_schedule_update(
     membership.save(update_fields=["reminder_days", "reminder_time", "digest_days", "digest_time"])
     # Each of these recomputes next_reminder_at / next_digest_at from the new settings.
     if emails_paused and not membership.emails_paused:
-        return membership_emails_pause(membership=membership)
+        return membership_emails_pause(membership=membership, actor=actor)
     if membership.emails_paused and not emails_paused:
-        return membership_emails_resume(membership=membership)
+        return membership_emails_resume(membership=membership, actor=actor)
     return membership_schedule_next(membership=membership)
 
 
@@ -96,8 +106,12 @@ def api_token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def user_api_token_reset(*, user: User) -> str:
-    """A new API token, returned once; only its digest is stored, so the old one stops working."""
+def user_api_token_reset(*, user: User, actor) -> str:
+    """A new API token, returned once; only its digest is stored, so the old one stops working.
+
+    Staff reset a leaked token without seeing the new one: the person resets again to get one.
+    """
+    require_self_or_staff(actor=actor, user_id=user.pk, permission=CHANGE_PROFILE)
     token = secrets.token_hex(20)
     user.api_token_hash = api_token_digest(token)
     user.save(update_fields=["api_token_hash"])
@@ -109,7 +123,8 @@ def email_verification_send(*, user: User, email: str) -> Delivery:
     return delivery_owe(kind=Delivery.Kind.VERIFICATION, user=user, to_email=email, payload={"email": email})
 
 
-def alternate_email_add(*, user: User, email: str) -> AlternateEmail:
+def alternate_email_add(*, user: User, actor, email: str) -> AlternateEmail:
+    require_self_or_staff(actor=actor, user_id=user.pk, permission=ADD_ADDRESS)
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValueError("That address already belongs to an account.")
@@ -122,7 +137,8 @@ def alternate_email_add(*, user: User, email: str) -> AlternateEmail:
     return alternate
 
 
-def alternate_email_remove(*, user: User, email: str) -> int:
+def alternate_email_remove(*, user: User, actor, email: str) -> int:
+    require_self_or_staff(actor=actor, user_id=user.pk, permission=REMOVE_ADDRESS)
     deleted, _ = AlternateEmail.objects.filter(user=user, email=email).delete()
     return deleted
 

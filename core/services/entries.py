@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.localtime import today_for
 from core.models import Entry, Membership, Notification, Tag, Team, User
+from core.permissions import DELETE_ENTRY, staff_holds
 from core.services.notifications import notification_create
 from core.services.schedules import membership_emails_restore
 from core.services.teams import can_admin_team
@@ -92,7 +93,7 @@ def entry_create(
     _apply_tags_and_mentions(entry=entry, people=people, actor=author)
     # Posting again lifts the inactivity throttle: daily emails resume at once.
     for membership in Membership.objects.filter(team=team, user=author, emails_throttled=True).select_related("user"):
-        membership_emails_restore(membership=membership)
+        membership_emails_restore(membership=membership, actor=author)
     return entry
 
 
@@ -126,8 +127,10 @@ def entry_update(*, entry: Entry, actor, text: str, occurred_on: dt.date | None 
 
 @transaction.atomic
 def entry_delete(*, entry: Entry, actor) -> None:
-    """Authors delete their own entries, team admins any; deleting a goal's done re-opens the goal."""
-    if entry.author_id != actor.pk and not can_admin_team(user=actor, team=entry.team):
+    """Authors delete their own entries, team admins (and staff allowed to) any; deleting a goal's done
+    re-opens the goal."""
+    allowed = entry.author_id == actor.pk or staff_holds(actor, DELETE_ENTRY)
+    if not allowed and not can_admin_team(user=actor, team=entry.team):
         raise PermissionDenied("Only the author or a team admin deletes an entry.")
     if entry.goal_id:
         Entry.objects.filter(pk=entry.goal_id).update(completed_on=None)

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.emails.inbound import unknown_sender_reply
+from core.emails.reminders import reminder_day
 from core.localtime import zone_for
 from core.models import InboundMessage, InboundToken, Team
 from core.replies import body_texts, decode_text, reply_lines, reply_text
@@ -165,9 +166,14 @@ def _process(inbound: InboundMessage, message) -> None:
     if team is None:
         return _finish(inbound, outcome=outcome)
     inbound.team = team
-    zone = zone_for(user.time_zone)
-    local_now = (_sent_at(message) or inbound.received_at).astimezone(zone).date()
-    inbound.entry_date = subject_date(inbound.subject, reference=local_now) or local_now
+    # The day the reminder asked about, else the day the mail arrived where the member lives; the sender's
+    # Date: header never counts (a wrong clock in a phone would date entries years away).
+    arrived = inbound.received_at.astimezone(zone_for(user.time_zone)).date()
+    inbound.entry_date = (
+        reminder_day(in_reply_to=message["In-Reply-To"], references=message["References"], arrived=arrived)
+        or subject_date(inbound.subject, reference=arrived)
+        or arrived
+    )
     text, html = body_texts(message)
     inbound.reply_text = _clean(reply_text(text=text, html=html))
     made, rejected = [], []
@@ -181,14 +187,6 @@ def _process(inbound: InboundMessage, message) -> None:
     inbound.parsed = {"entries": made, "rejected": rejected}
     inbound.entries_created = len(made)
     _finish(inbound, outcome=Outcome.ENTRIES_CREATED if made else Outcome.EMPTY)
-
-
-def _sent_at(message) -> dt.datetime | None:
-    try:
-        sent = message.date
-    except _MALFORMED:
-        return None
-    return sent if sent is not None and sent.tzinfo is not None else None  # a naive Date has no known zone
 
 
 def _finish(inbound: InboundMessage, *, outcome: str) -> None:

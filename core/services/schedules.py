@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core.localtime import zone_for
 from core.models import Membership
+from core.permissions import CHANGE_EMAILS, require_self_or_staff
 from core.schedule import next_occurrence
 
 
@@ -45,8 +46,12 @@ def membership_schedule_next(*, membership: Membership, now=None) -> Membership:
     return membership
 
 
-def membership_emails_restore(*, membership: Membership, now=None) -> Membership:
-    """Back to the member's chosen days after the inactivity throttle (new entry or "email me daily again")."""
+def membership_emails_restore(*, membership: Membership, actor, now=None) -> Membership:
+    """Back to the member's chosen days after the inactivity throttle (new entry or "email me daily again").
+
+    ``emails_restored_at`` counts as activity for the next week, so the beat tick does not throttle again.
+    """
+    require_self_or_staff(actor=actor, user_id=membership.user_id, permission=CHANGE_EMAILS)
     now = now or timezone.now()
     membership.emails_throttled = False
     membership.emails_restored_at = now
@@ -54,15 +59,17 @@ def membership_emails_restore(*, membership: Membership, now=None) -> Membership
     return membership_schedule_next(membership=membership, now=now)
 
 
-def membership_emails_pause(*, membership: Membership, now=None) -> Membership:
+def membership_emails_pause(*, membership: Membership, actor, now=None) -> Membership:
     """Stop this team's emails for this member (one-click unsubscribe); settings can resume them."""
+    require_self_or_staff(actor=actor, user_id=membership.user_id, permission=CHANGE_EMAILS)
     membership.emails_paused = True
     membership.save(update_fields=["emails_paused"])
     return membership_schedule_next(membership=membership, now=now)
 
 
-def membership_emails_resume(*, membership: Membership, now=None) -> Membership:
-    """Turn a paused membership's emails back on (settings page)."""
+def membership_emails_resume(*, membership: Membership, actor, now=None) -> Membership:
+    """Turn a paused membership's emails back on (settings page); the next times are computed again."""
+    require_self_or_staff(actor=actor, user_id=membership.user_id, permission=CHANGE_EMAILS)
     membership.emails_paused = False
     membership.save(update_fields=["emails_paused"])
     return membership_schedule_next(membership=membership, now=now)

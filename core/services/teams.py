@@ -6,6 +6,7 @@ from django.utils.text import slugify
 
 from core.hashids import new_hash
 from core.models import Membership, Organization, OrganizationMembership, Team
+from core.permissions import ADMIN_TEAM, REMOVE_MEMBER, staff_holds
 from core.services.schedules import membership_schedule_next
 
 OrgRole = OrganizationMembership.Role
@@ -80,8 +81,9 @@ def can_admin_team(*, user, team: Team) -> bool:
     return org_role(organization=team.organization, user=user) in (OrgRole.OWNER, OrgRole.ADMIN)
 
 
-def _require_admin(*, actor, team: Team) -> None:
-    if not can_admin_team(user=actor, team=team):
+def _require_admin(*, actor, team: Team, permission: str = ADMIN_TEAM) -> None:
+    """Team admins, or portal staff whose role grants ``permission`` (they act as admin of any team)."""
+    if not (staff_holds(actor, permission) or can_admin_team(user=actor, team=team)):
         raise PermissionDenied("Only team admins do that.")
 
 
@@ -112,7 +114,7 @@ def membership_role_set(*, membership: Membership, actor, role: str) -> Membersh
 def membership_remove(*, membership: Membership, actor) -> None:
     """Admins remove anyone; members may leave. The last admin cannot leave the team headless."""
     if membership.user_id != actor.pk:
-        _require_admin(actor=actor, team=membership.team)
+        _require_admin(actor=actor, team=membership.team, permission=REMOVE_MEMBER)
     if membership.team.is_personal:
         raise ValueError("Nobody leaves their personal log.")
     if _is_last_admin(membership):

@@ -9,6 +9,7 @@ from core.models import Membership
 from core.selectors.entries import notifications_for
 from core.services import accounts
 from core.services.notifications import notifications_mark_read
+from core.web.common import posted
 from core.web.forms import EmailForm, NotificationPrefsForm, ProfileForm, ScheduleForm
 
 
@@ -46,7 +47,7 @@ def _schedule(request, forms) -> bool:
         return False
     data = {**form.cleaned_data}
     data["reminder_days"], data["digest_days"] = "".join(data["reminder_days"]), "".join(data["digest_days"])
-    accounts.membership_schedule_update(membership=membership, **data)
+    accounts.membership_schedule_update(membership=membership, actor=request.user, **data)
     return True
 
 
@@ -56,7 +57,7 @@ def _with_form(key, service):
     def run(request, forms) -> bool:
         if not forms[key].is_valid():
             return False
-        service(user=request.user, **forms[key].cleaned_data)
+        service(user=request.user, actor=request.user, **forms[key].cleaned_data)
         return True
 
     return run
@@ -65,18 +66,20 @@ def _with_form(key, service):
 def _add_email(request, forms) -> bool:
     if not forms["email_form"].is_valid():
         return False
-    accounts.alternate_email_add(user=request.user, email=forms["email_form"].cleaned_data["email"])
+    email = forms["email_form"].cleaned_data["email"]
+    accounts.alternate_email_add(user=request.user, actor=request.user, email=email)
     messages.info(request, "We sent a link to that address: open it to verify.")
     return True
 
 
 def _reset_token(request, forms) -> bool:
-    messages.warning(request, f"Your new API token: {accounts.user_api_token_reset(user=request.user)} (shown once)")
+    token = accounts.user_api_token_reset(user=request.user, actor=request.user)
+    messages.warning(request, f"Your new API token: {token} (shown once)")
     return True
 
 
 def _remove_email(request, forms) -> bool:
-    accounts.alternate_email_remove(user=request.user, email=request.POST.get("email", ""))
+    accounts.alternate_email_remove(user=request.user, actor=request.user, email=request.POST.get("email", ""))
     return True
 
 
@@ -110,7 +113,7 @@ def _save(request, forms) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_settings_view(request):
-    forms = _forms(request, request.POST if request.method == "POST" else None)
+    forms = _forms(request, posted(request))
     if request.method == "POST" and _save(request, forms):
         messages.success(request, "Saved.")
         return redirect("user_settings")

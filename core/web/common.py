@@ -5,6 +5,16 @@ from django.core.exceptions import PermissionDenied
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
+def posted(request):
+    """The submitted data on a POST, None otherwise: a form built from it is bound only when someone submitted it.
+
+    ``request.POST`` on a GET is an empty dict, not None, so passing it binds the form: the page then shows
+    "required" errors and defaults instead of what is stored. ``request.POST or None`` has the opposite flaw:
+    an empty POST becomes an unbound form and its errors go unsaid.
+    """
+    return request.POST if request.method == "POST" else None
+
+
 def run_service(request, action) -> bool:
     """Run a service call, turning its refusals into a message on the page rather than an error page."""
     try:

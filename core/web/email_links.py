@@ -32,7 +32,8 @@ def unsubscribe(request, token):
     membership = _membership(token, salt=UNSUBSCRIBE_SALT)
     done = request.method == "POST"
     if done:
-        membership_emails_pause(membership=membership)
+        # The signed link speaks for the member it was sent to.
+        membership_emails_pause(membership=membership, actor=membership.user)
     return render(request, "core/email_link.html", {"membership": membership, "action": "unsubscribe", "done": done})
 
 
@@ -42,5 +43,5 @@ def daily_again(request, token):
     membership = _membership(token, salt=DAILY_AGAIN_SALT)
     done = request.method == "POST"
     if done:
-        membership_emails_restore(membership=membership)
+        membership_emails_restore(membership=membership, actor=membership.user)
     return render(request, "core/email_link.html", {"membership": membership, "action": "daily", "done": done})

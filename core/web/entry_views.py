@@ -14,7 +14,7 @@ from core.services.entries import entry_archive, entry_delete, entry_update, goa
 from core.services.notifications import notifications_mark_read
 from core.services.social import comment_create, comment_delete, comment_update, like_toggle
 from core.services.teams import can_admin_team
-from core.web.common import run_service, safe_next
+from core.web.common import posted, run_service, safe_next
 from core.web.forms import CommentForm, EntryEditForm
 
 
@@ -54,7 +54,7 @@ def entry_edit_view(request, entry_hash):
     entry = entry_for_member(entry_hash=entry_hash, user=request.user)
     if entry.author_id != request.user.pk:
         raise PermissionDenied
-    form = EntryEditForm(request.POST or None, initial={"text": entry.text, "occurred_on": entry.occurred_on})
+    form = EntryEditForm(posted(request), initial={"text": entry.text, "occurred_on": entry.occurred_on})
     if request.method == "POST" and form.is_valid():
         try:
             entry_update(entry=entry, actor=request.user, **form.cleaned_data)
@@ -129,7 +129,7 @@ def comment_edit_view(request, comment_hash):
     comment = comment_for_member(comment_hash=comment_hash, user=request.user)
     if comment.author_id != request.user.pk:
         raise PermissionDenied
-    form = CommentForm(request.POST or None, initial={"text": comment.text})
+    form = CommentForm(posted(request), initial={"text": comment.text})
     if request.method == "POST" and form.is_valid():
         try:
             comment_update(comment=comment, actor=request.user, **form.cleaned_data)

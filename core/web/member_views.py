@@ -22,7 +22,7 @@ from core.services.teams import (
     organization_update,
     team_update,
 )
-from core.web.common import run_service
+from core.web.common import posted, run_service
 from core.web.forms import InviteForm, OrganizationForm, RoleForm, TeamSettingsForm
 
 
@@ -35,7 +35,7 @@ def _invitable_teams(user, team):
 def members_view(request, team_hash):
     membership = membership_for(user=request.user, team_hash=team_hash)
     team = membership.team
-    form = InviteForm(request.POST or None, teams_qs=_invitable_teams(request.user, team), initial={"teams": [team]})
+    form = InviteForm(posted(request), teams_qs=_invitable_teams(request.user, team), initial={"teams": [team]})
     if request.method == "POST" and not team.is_personal and form.is_valid():
         invitation_create(
             organization=team.organization,
@@ -107,9 +107,9 @@ def team_settings_view(request, team_hash):
         "carry_over_goals": team.carry_over_goals,
         "reminder_prompt": team.reminder_prompt,
     }
-    form = TeamSettingsForm(request.POST if action == "team" else None, initial=initial)
+    form = TeamSettingsForm(posted(request) if action == "team" else None, initial=initial)
     org_initial = {"name": team.organization.name, "auto_join_domain": team.organization.auto_join_domain}
-    org_form = OrganizationForm(request.POST if action == "organization" else None, initial=org_initial)
+    org_form = OrganizationForm(posted(request) if action == "organization" else None, initial=org_initial)
     bound = form if action == "team" else org_form
     if request.method == "POST" and bound.is_valid():
         data = bound.cleaned_data

@@ -16,6 +16,7 @@ from core.selectors.insights import EXPORT_COLUMNS, entry_search, export_rows, t
 from core.selectors.teams import membership_for
 from core.services.entries import entries_create_from_lines
 from core.web.charts import stacked_columns
+from core.web.common import posted
 from core.web.forms import EntryForm, ExportForm
 
 STATS_PERIODS = (7, 30, 90)
@@ -44,7 +45,7 @@ def team_day_view(request, team_hash):
     team = membership.team
     today = today_for(request.user)
     day = parse_day(request, request.GET.get("date")) or today
-    form = EntryForm(request.POST or None, initial={"occurred_on": day})
+    form = EntryForm(posted(request), initial={"occurred_on": day})
     if request.method == "POST" and form.is_valid():
         on = form.cleaned_data["occurred_on"] or day
         try:

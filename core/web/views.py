@@ -13,7 +13,7 @@ from core.selectors.teams import invitation_for_code, invitation_state, teams_fo
 from core.services.accounts import email_verify, user_signup
 from core.services.invitations import invitation_accept, invitation_decline
 from core.services.teams import team_create, team_join
-from core.web.common import safe_next
+from core.web.common import posted, safe_next
 from core.web.forms import SignupForm, TeamForm
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -30,7 +30,7 @@ def home(request):
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
-    form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    form = SignupForm(posted(request), initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         user = user_signup(
             email=form.cleaned_data["email"],
@@ -46,7 +46,7 @@ def signup(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_new(request):
-    form = TeamForm(request.POST or None, user=request.user)
+    form = TeamForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         team = team_create(owner=request.user, **form.cleaned_data)
         return redirect("team_day", team_hash=team.hash_id)

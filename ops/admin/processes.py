@@ -2,11 +2,14 @@
 
 from django.contrib import admin
 
+from ops.admin.base import AuditedModelAdmin
 from ops.models import Heartbeat
 
 
 @admin.register(Heartbeat)
-class HeartbeatAdmin(admin.ModelAdmin):
+class HeartbeatAdmin(AuditedModelAdmin, admin.ModelAdmin):
+    """Read-only; deleting a gone process's row (superusers) is audited like every other portal change."""
+
     list_display = (
         "dyno",
         "process_type",

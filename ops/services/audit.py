@@ -62,3 +62,33 @@ def audited(*, actor, action: str, target: str = "", parameters: dict | None = N
         )
         raise
     audit_record(actor=actor, action=action, target=target, parameters=context.parameters, detail=context.detail)
+
+
+def audit_changes(old: dict, new: dict, *, prefix: str = "") -> dict[str, dict]:
+    """What differs between two states, by dotted key: ``{"user.time_zone": {"old": …, "new": …}}``."""
+    changes: dict[str, dict] = {}
+    for key in sorted(set(old) | set(new), key=str):
+        before, after = old.get(key), new.get(key)
+        name = f"{prefix}{key}"
+        if isinstance(before, dict) and isinstance(after, dict):
+            changes.update(audit_changes(before, after, prefix=f"{name}."))
+        elif before != after:
+            changes[name] = {"old": before, "new": after}
+    return changes
+
+
+def audit_change(
+    *, actor, action: str, target: str, old: dict, new: dict, parameters: dict | None = None, detail: str = ""
+) -> AuditRecord:
+    """One row for a change made through a service: each value that changed, old → new.
+
+    Secret-named keys (``password``, ``api_token_hash`` …) keep only the fact that they changed.
+    Call it inside the transaction that made the change, so the two commit or roll back together.
+    """
+    return audit_record(
+        actor=actor,
+        action=action,
+        target=target,
+        parameters={**(parameters or {}), "changes": audit_changes(old, new)},
+        detail=detail,
+    )

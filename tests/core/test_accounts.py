@@ -26,15 +26,15 @@ def test_it_gives_each_new_user_a_free_nickname(alice, db):
 
 def test_it_refuses_a_taken_or_malformed_nickname(alice, bob):
     with pytest.raises(ValueError, match="taken"):
-        user_profile_update(user=bob, full_name="Bob", nickname="ALICE", time_zone="UTC")
+        user_profile_update(user=bob, actor=bob, full_name="Bob", nickname="ALICE", time_zone="UTC")
     with pytest.raises(ValueError, match="letters"):
-        user_profile_update(user=bob, full_name="Bob", nickname="bo b", time_zone="UTC")
+        user_profile_update(user=bob, actor=bob, full_name="Bob", nickname="bo b", time_zone="UTC")
 
 
 def test_changing_time_zone_moves_the_schedule(alice, team):
     membership = Membership.objects.get(team=team, user=alice)
     before = membership.next_reminder_at
-    user_profile_update(user=alice, full_name="Alice", nickname="alice", time_zone="Asia/Tokyo")
+    user_profile_update(user=alice, actor=alice, full_name="Alice", nickname="alice", time_zone="Asia/Tokyo")
     membership.refresh_from_db()
     assert membership.next_reminder_at != before
 
@@ -44,6 +44,7 @@ def test_it_schedules_in_15_minute_steps_and_pauses(alice, team):
     with pytest.raises(ValueError, match="15-minute"):
         membership_schedule_update(
             membership=membership,
+            actor=alice,
             reminder_days="0",
             reminder_time=dt.time(17, 5),
             digest_days="0",
@@ -52,6 +53,7 @@ def test_it_schedules_in_15_minute_steps_and_pauses(alice, team):
         )
     membership_schedule_update(
         membership=membership,
+        actor=alice,
         reminder_days="0",
         reminder_time=dt.time(17, 15),
         digest_days="0",
@@ -63,8 +65,8 @@ def test_it_schedules_in_15_minute_steps_and_pauses(alice, team):
 
 
 def test_it_resets_the_api_token_and_stores_only_its_digest(alice):
-    first = user_api_token_reset(user=alice)
-    second = user_api_token_reset(user=alice)
+    first = user_api_token_reset(user=alice, actor=alice)
+    second = user_api_token_reset(user=alice, actor=alice)
     alice.refresh_from_db()
     assert first != second and alice.api_token_hash == api_token_digest(second) and second not in alice.api_token_hash
 

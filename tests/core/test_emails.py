@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.test import Client
 
 from core.emails.digests import digest_message, digest_window
@@ -83,23 +84,27 @@ def test_it_sends_the_digest_by_person_then_day_with_who_was_quiet(bobs, alice, 
     from core.services.teams import membership_add
 
     membership_add(team=team, user=charlie)
-    entry_create(author=alice, team=team, text="alice wednesday", occurred_on=THU - dt.timedelta(days=1))
-    entry_create(author=bob, team=team, text="! bob blocked wednesday", occurred_on=THU - dt.timedelta(days=1))
-    entry_create(author=bob, team=team, text="bob tuesday (previous digest)", occurred_on=THU - dt.timedelta(days=2))
-    entry_create(author=bob, team=team, text="bob thursday (next digest)", occurred_on=THU)
-    message = digest_message(membership=bobs, local_date=THU)
+    tue, wed = THU - dt.timedelta(days=2), THU - dt.timedelta(days=1)
+    with time_machine.travel(dt.datetime(2026, 11, 24, 18, tzinfo=dt.UTC), tick=False):
+        entry_create(author=bob, team=team, text="bob tuesday (previous digest)", occurred_on=tue)
+    with time_machine.travel(dt.datetime(2026, 11, 25, 18, tzinfo=dt.UTC), tick=False):
+        entry_create(author=alice, team=team, text="alice wednesday", occurred_on=wed)
+        entry_create(author=bob, team=team, text="! bob blocked wednesday", occurred_on=wed)
+    with time_machine.travel(dt.datetime(2026, 11, 26, 8, 30, tzinfo=dt.UTC), tick=False):
+        message = digest_message(membership=bobs, local_date=THU)
     assert message.subject == "Rocket digest for November 26"
     text = message.body
     assert text.index("\nAlice Archer\n") < text.index("alice wednesday") < text.index("\nBob Baker\n")
     assert "⚠ bob blocked wednesday" in text and "✓ alice wednesday" in text
-    assert "tuesday" not in text and "bob thursday" not in text
+    assert "tuesday" not in text
     assert "We haven't heard from Charlie Cho." in text
     assert "heard from Charlie Cho." in _html(message)
 
 
-def test_a_monday_digest_covers_friday_to_sunday(bobs):
-    monday = dt.date(2026, 11, 30)
-    assert digest_window(membership=bobs, local_date=monday) == (dt.date(2026, 11, 27), dt.date(2026, 11, 29))
+def test_a_monday_digest_covers_what_was_posted_since_fridays(bobs):
+    window = digest_window(membership=bobs, local_date=dt.date(2026, 11, 30))
+    assert window.since == dt.datetime(2026, 11, 27, 8, 30, tzinfo=dt.UTC)
+    assert (window.first_day, window.last_day) == (dt.date(2026, 11, 27), dt.date(2026, 11, 29))
 
 
 def test_it_builds_the_digest_once_per_team_and_personalises_it_cheaply(

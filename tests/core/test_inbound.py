@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -64,7 +65,8 @@ def _entries(team, author):
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_it_turns_each_real_world_reply_into_exactly_these_entries(client, team, bob, name):
     day, expected = EXPECTED[name]
-    response = mailgun.post(client, (CORPUS / f"{name}.eml").read_text())
+    with time_machine.travel(dt.datetime(2026, 11, 26, 23, tzinfo=dt.UTC)):  # arrives that evening
+        response = mailgun.post(client, (CORPUS / f"{name}.eml").read_text())
     assert response.status_code == 200
     assert _entries(team, bob) == expected
     assert set(Entry.objects.filter(author=bob).values_list("occurred_on", flat=True)) == {day}
@@ -141,10 +143,11 @@ def test_a_primary_address_wins_over_someone_elses_verified_alternate(db, alice,
     assert user_for_email("") is None
 
 
-def test_it_dates_a_reply_without_a_date_in_the_subject_by_the_senders_local_time(client, team, bob):
+def test_it_dates_a_reply_without_a_date_in_the_subject_by_the_members_local_time(client, team, bob):
     bob.time_zone = "Asia/Tokyo"
     bob.save(update_fields=["time_zone"])
-    mailgun.post(client, mailgun.reply(subject="Re: done", date="Thu, 26 Nov 2026 16:00:00 +0000"))
+    with time_machine.travel(dt.datetime(2026, 11, 26, 16, tzinfo=dt.UTC)):  # when it arrives, not its Date:
+        mailgun.post(client, mailgun.reply(subject="Re: done", date="Thu, 26 Nov 2026 08:00:00 +0000"))
     assert Entry.objects.get().occurred_on == dt.date(2026, 11, 27)  # 01:00 Friday in Tokyo
 
 

@@ -20,8 +20,8 @@ def test_it_moves_every_membership_when_the_time_zone_changes(team, bob):
 
 def test_it_schedules_nothing_while_paused_and_picks_up_on_resume(team, bob):
     membership = Membership.objects.select_related("user").get(team=team, user=bob)
-    membership_emails_pause(membership=membership, now=NOW)
+    membership_emails_pause(membership=membership, actor=membership.user, now=NOW)
     assert membership.next_reminder_at is None and membership.next_digest_at is None
-    membership_emails_resume(membership=membership, now=NOW)
+    membership_emails_resume(membership=membership, actor=membership.user, now=NOW)
     membership.refresh_from_db()
     assert membership.next_reminder_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=dt.UTC)

@@ -103,7 +103,7 @@ def test_verified_company_addresses_auto_join(alice, team, django_capture_on_com
     with pytest.raises(ValueError, match="Verify an address"):
         organization_update(organization=team.organization, actor=alice, name="Acme", auto_join_domain="acme.test")
     with django_capture_on_commit_callbacks(execute=True):
-        alternate_email_add(user=alice, email="alice@acme.test")
+        alternate_email_add(user=alice, actor=alice, email="alice@acme.test")
     email_verify(token=_token_in(mail.outbox[-1].body))
     organization_update(organization=team.organization, actor=alice, name="Acme", auto_join_domain="acme.test")
 

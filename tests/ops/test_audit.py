@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from ops.masking import MASK, mask_secrets, mask_text
-from ops.models import AuditRecord
+from ops.models import AuditRecord, Heartbeat
 from ops.services.audit import audit_record, audited
-from tests.ops.conftest import client_for
+from tests.ops.conftest import client_for, heartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +65,17 @@ def test_it_audits_edits_made_through_admin_forms_without_their_values(root, bob
     client.post(reverse("admin:core_team_delete", args=[team.pk]), {"post": "yes"})
     deleted = AuditRecord.objects.get(action="core.team.delete")
     assert deleted.target == f"team {team.pk}: Rocket" and deleted.parameters == {"objects": [deleted.target]}
+
+
+def test_it_audits_deleting_heartbeat_rows(root, sam):
+    gone, other = heartbeat("web.9", "web", age_seconds=3600), heartbeat("web.8", "web", age_seconds=3600)
+    url = reverse("admin:ops_heartbeat_delete", args=[gone.pk])
+    assert client_for(sam).post(url, {"post": "yes"}).status_code == 403
+    assert client_for(root).post(url, {"post": "yes"}).status_code == 302
+    record = AuditRecord.objects.get(action="ops.heartbeat.delete")
+    assert (record.actor, record.target) == (root, f"heartbeat {gone.pk}: web.9")
+
+    changelist = reverse("admin:ops_heartbeat_changelist")
+    client_for(root).post(changelist, {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"})
+    assert AuditRecord.objects.filter(action="ops.heartbeat.delete").count() == 2
+    assert not Heartbeat.objects.exists()

@@ -79,3 +79,16 @@ def test_it_takes_the_broker_from_redis_url_and_prefers_celery_broker_url():
     )
     both = {"DJANGO_DEBUG": "true", "REDIS_URL": "redis://r:6379/0", "CELERY_BROKER_URL": "amqp://guest@q//"}
     assert _settings(both, "s.CELERY_BROKER_URL") == "amqp://guest@q//"
+
+
+def test_the_debug_toolbar_starts_collapsed_under_bin_run(tmp_path):
+    """bin/run debugs with the toolbar on; open, it covers the navigation, so it starts as a handle."""
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "html = Client().get('/', HTTP_HOST='localhost').content.decode(); "
+        "print('djDebug' in html, 'data-default-show=\"false\"' in html)"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_DEBUG": "true", "VAR_DIR": str(tmp_path)}
+    result = _run(["-c", code], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]

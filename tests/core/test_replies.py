@@ -1,0 +1,78 @@
+"""Replies read as a person reads them: a corpus of replies we wrote ourselves, one per way mail clients and
+people lay a reply out (inline answers, signatures, list footers, rules, quote headers in other languages)."""
+
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+
+from core.replies import reply_lines, reply_text
+from core.services.entries import parse_marker
+
+CORPUS = Path(__file__).parent / "reply_corpus" / "tricky"
+EXPECTED = {
+    "inline_answers": [
+        ("done", "Finished the importer"),
+        ("done", "Reviewed Alice's pull request"),
+        ("done", "write the release notes"),
+        ("blocker", "waiting on the legal review"),
+    ],
+    "html_inline_answers": [
+        ("done", "Shipped the onboarding emails"),
+        ("done", "Fixed two typos on the pricing page"),
+        ("done", "record the demo"),
+    ],
+    "dash_name_signature": [
+        ("done", "Tuned the slow search query"),
+        ("done", "Moved the staging box to the new region"),
+    ],
+    "mailing_list_footer": [("done", "Wrote the migration guide"), ("done", "Answered the customer escalation")],
+    "mailman_footer": [("done", "Cleaned up the backlog")],
+    "dash_and_underscore_rules": [
+        ("done", "Sorted the invoices"),
+        ("done", "Fixed the flaky upload test"),
+        ("goal", "ship the upload fix tomorrow"),
+    ],
+    "german_quote_header": [("done", "Angebot für den Kunden geschrieben"), ("done", "Server aktualisiert")],
+    "russian_quote_header": [("done", "Подготовил отчёт для клиента"), ("blocker", "жду доступа к серверу")],
+    "russian_wrote_header": [("done", "Провёл собеседование")],
+    "french_quote_header": [("done", "Réunion avec l'équipe produit"), ("goal", "relire la spécification")],
+    "spanish_quote_header": [("done", "Terminé la presentación"), ("done", "Llamé al proveedor")],
+    "sent_from_my_desk": [
+        ("done", "Sent from my desk: the signed contracts to the printer"),
+        ("done", "Booked the team offsite"),
+    ],
+}
+
+
+def _entries_in(path: Path) -> list[tuple[str, str]]:
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    body = reply_text(text=text.get_content() if text else None, html=html.get_content() if html else None)
+    return [parse_marker(line) for line in reply_lines(body)]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_it_reads_each_reply_as_a_person_would(name):
+    assert _entries_in(CORPUS / f"{name}.eml") == EXPECTED[name]
+
+
+def test_the_corpus_covers_every_file():
+    assert {p.stem for p in CORPUS.glob("*.eml")} == set(EXPECTED)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Sent from my desk at home: the payroll run", "Sent from my laptop the fixed build to QA", "Get Outlook working"],
+)
+def test_it_keeps_a_real_line_that_starts_like_a_device_footer(line):
+    assert reply_lines(reply_text(text=f"Booked the offsite\n{line}\n")) == ["Booked the offsite", line]
+
+
+@pytest.mark.parametrize(
+    "footer",
+    ["Sent from my iPhone", "Sent from my Galaxy", "Sent from my Samsung Galaxy smartphone.", "Get Outlook for iOS"],
+)
+def test_it_drops_a_device_footer(footer):
+    assert reply_lines(reply_text(text=f"Booked the offsite\n\n{footer}\n")) == ["Booked the offsite"]
