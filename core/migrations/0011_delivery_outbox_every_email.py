@@ -21,6 +21,14 @@ def forwards(apps, schema_editor):
     # with its attempt taken was mid-send, like any other claim.
     Delivery.objects.filter(status="claimed", resend_of__isnull=False, attempts=0).update(status="pending")
     Delivery.objects.filter(status="claimed").update(status="sending")
+    _check_foreign_keys_now(schema_editor)
+
+
+def _check_foreign_keys_now(schema_editor):
+    # Setting user_id queued PostgreSQL's deferred foreign-key checks; the indexes below cannot be built
+    # on a table with pending trigger events, so the checks run now (same transaction, same guarantee).
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def backwards(apps, schema_editor):
@@ -28,6 +36,7 @@ def backwards(apps, schema_editor):
     Delivery.objects.filter(membership__isnull=True).delete()  # the old table held reminders and digests only
     Delivery.objects.filter(claimed_at__isnull=True).update(claimed_at=F("created_at"))
     Delivery.objects.filter(status__in=["pending", "sending", "interrupted"]).update(status="claimed")
+    _check_foreign_keys_now(schema_editor)
 
 
 class Migration(migrations.Migration):
