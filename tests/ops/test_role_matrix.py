@@ -167,6 +167,9 @@ def test_it_answers_every_portal_url_as_each_role_expects_and_never_500(samples,
     problems = []
     entries = list(_walk(admin.site.get_urls()))
     assert len(entries) > 100  # every page, every model's five views, the site's own
+    # A support action opened without what it acts on would only show an empty question: name its sample.
+    unsampled = {e.name for e in entries if e.name.startswith("ops_support_")} - set(QUERY_OF)
+    assert not unsampled, f"add sample query arguments to QUERY_OF for {unsampled}"
     for entry in entries:
         url = _url(entry, samples)
         statuses = {role: client.get(url).status_code for role, client in clients.items()}
