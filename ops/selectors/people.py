@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from core.localtime import zone_for
 from core.models import Delivery, Entry, InboundMessage, Invitation, Membership, User
+from core.selectors.logins import LoginLockout, login_lockout_state
 from core.services.deliveries import THROTTLE_AFTER
 from core.services.resends import MAX_AGE_DAYS, RESENDABLE
 
 DELIVERIES_SHOWN = 30
 INBOUND_SHOWN = 20
 ENTRIES_SHOWN = 20
+LOGIN_FAILURES_SHOWN = 10
 WEEKDAYS = "Mon Tue Wed Thu Fri Sat Sun".split()
 
 
@@ -75,6 +77,11 @@ class PersonOverview:
     invitations: list[Invitation]
     api_token_present: bool
     has_password: bool
+    login_failures: list[LoginLockout]  # per address that failed to log in as them lately, newest first
+
+    @property
+    def login_locked(self) -> bool:
+        return any(row.locked for row in self.login_failures)
 
 
 def days_in_words(days: str) -> str:
@@ -134,6 +141,7 @@ def person_overview(*, hash_id: str, now: dt.datetime | None = None) -> PersonOv
         .select_related("organization")
         .order_by("-created_at")[:10]
     )
+    login_failures = login_lockout_state(email=user.email, limit=LOGIN_FAILURES_SHOWN)  # 9
     return PersonOverview(
         user=user,
         zone_name=user.time_zone,
@@ -146,6 +154,7 @@ def person_overview(*, hash_id: str, now: dt.datetime | None = None) -> PersonOv
         invitations=invitations,
         api_token_present=bool(user.api_token_hash),
         has_password=user.has_usable_password(),
+        login_failures=login_failures,
     )
 
 

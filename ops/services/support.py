@@ -7,9 +7,11 @@ one. No password, token or invitation code is ever part of a parameter or detail
 from django.conf import settings
 
 from core.models import Delivery, InboundMessage, Invitation, Membership, User
+from core.selectors.logins import login_lockout_state
 from core.services.accounts import password_reset_send
 from core.services.inbound import inbound_reprocess
 from core.services.invitations import invitation_resend
+from core.services.logins import login_unlock
 from core.services.resends import delivery_resend
 from core.services.schedules import membership_emails_pause, membership_emails_restore, membership_emails_resume
 from ops.services.audit import audited
@@ -106,3 +108,18 @@ def support_inbound_reprocess(*, actor, inbound: InboundMessage) -> InboundMessa
         audit.parameters.update(new_outcome=inbound.outcome, entries_created=inbound.entries_created)
         audit.detail = f"{inbound.get_outcome_display()}: {inbound.entries_created} entries created"
     return inbound
+
+
+def support_login_unlock(*, actor, user: User) -> int:
+    """Lift the person's login lock-outs (every address); returns how many address pairs were unlocked."""
+
+    def locked() -> list[str]:
+        return [row.address for row in login_lockout_state(email=user.email) if row.locked]
+
+    with audited(
+        actor=actor, action="user.login_unlock", target=user.email, parameters={"old_locked_addresses": locked()}
+    ) as audit:
+        unlocked = login_unlock(actor=actor, email=user.email)
+        audit.parameters.update(new_locked_addresses=locked(), unlocked=unlocked)
+        audit.detail = f"{unlocked} address(es) unlocked; failure counts reset"
+    return unlocked

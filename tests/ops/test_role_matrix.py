@@ -5,6 +5,7 @@ one without gets 403, people who are not staff are sent to the login page.
 """
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 from django_celery_results.models import GroupResult, TaskResult
 
-from core.models import Delivery, Entry, InboundMessage, Membership, User
+from core.models import Delivery, Entry, InboundMessage, Invitation, Membership, Team, User
 from ops.admin.pages import PAGES
 from ops.models import AuditRecord
 from ops.roles import DEVELOPER, ROLES, SUPERUSER, SUPPORT
@@ -38,7 +39,22 @@ SITE_WIDE = {
     "view_on_site",
     "app_list",
 }
-OBJECT_OF = {"ops_task_retry": TaskResult, "ops_task_revoke": TaskResult, "auth_user_password_change": User}
+OBJECT_OF = {
+    "ops_task_retry": TaskResult,
+    "ops_task_revoke": TaskResult,
+    "auth_user_password_change": User,
+    "ops_inbound": InboundMessage,
+}
+HASHED = {"ops_person": User, "ops_team": Team}  # support pages address people and teams by their hash
+# Support actions take what they act on as query parameters: a GET renders their confirmation page.
+QUERY_OF = {
+    "ops_support_resend": lambda s: {"delivery": s[Delivery]},
+    "ops_support_emails": lambda s: {"membership": s[Membership], "change": "pause"},
+    "ops_support_invitation": lambda s: {"invitation": s[Invitation]},
+    "ops_support_password_reset": lambda s: {"user": User.objects.get(pk=s[User]).hash_id},
+    "ops_support_reprocess": lambda s: {"inbound": s[InboundMessage]},
+    "ops_support_unlock": lambda s: {"user": User.objects.get(pk=s[User]).hash_id},
+}
 EXTRA_PERMISSIONS = {
     "ops_task_retry": "ops.retry_task",
     "ops_task_revoke": "ops.retry_task",
@@ -81,7 +97,7 @@ def _granted(role: str, permission: str) -> bool:
 
 
 @pytest.fixture
-def samples(team, bob):
+def samples(team, alice, bob):
     """One row per model the portal lists, so change, history and delete pages render a real object."""
     membership = Membership.objects.get(team=team, user=bob)
     every, _ = IntervalSchedule.objects.get_or_create(every=60, period=IntervalSchedule.SECONDS)
@@ -107,6 +123,12 @@ def samples(team, bob):
         SolarSchedule.objects.create(event="sunrise", latitude=48.85, longitude=2.35),
         GroupResult.objects.create(group_id="sample-group"),
         Group.objects.get(name=SUPPORT),
+        Invitation.objects.create(
+            organization=team.organization,
+            email="dora@example.com",
+            invited_by=alice,
+            expires_at=timezone.now() + dt.timedelta(days=7),
+        ),
         every,
         crontab,
         team,
@@ -120,7 +142,11 @@ def _url(entry, samples: dict) -> str:
     name = entry.name
     kwargs = {}
     converters = set(entry.pattern.converters) | set(entry.pattern.regex.groupindex)
-    if "object_id" in converters or "id" in converters:
+    if name in HASHED:
+        return reverse(f"admin:{name}", args=[HASHED[name].objects.get(pk=samples[HASHED[name]]).hash_id])
+    if name in QUERY_OF:
+        return f"{reverse(f'admin:{name}')}?{urlencode(QUERY_OF[name](samples))}"
+    if "object_id" in converters or "id" in converters or "pk" in converters:
         model = OBJECT_OF.get(name) or next(
             (m for m in admin.site._registry if name.startswith(f"{m._meta.app_label}_{m._meta.model_name}_")), None
         )
@@ -128,7 +154,7 @@ def _url(entry, samples: dict) -> str:
         if name == "view_on_site":
             kwargs = {"content_type_id": ContentType.objects.get_for_model(Entry).pk, "object_id": samples[Entry]}
         else:
-            kwargs = {"object_id" if "object_id" in converters else "id": pk}
+            kwargs = {next(key for key in ("object_id", "id", "pk") if key in converters): pk}
     if "app_label" in converters:
         kwargs = {"app_label": "ops"}
     return reverse(f"admin:{name}", kwargs=kwargs)
@@ -141,6 +167,9 @@ def test_it_answers_every_portal_url_as_each_role_expects_and_never_500(samples,
     problems = []
     entries = list(_walk(admin.site.get_urls()))
     assert len(entries) > 100  # every page, every model's five views, the site's own
+    # A support action opened without what it acts on would only show an empty question: name its sample.
+    unsampled = {e.name for e in entries if e.name.startswith("ops_support_")} - set(QUERY_OF)
+    assert not unsampled, f"add sample query arguments to QUERY_OF for {unsampled}"
     for entry in entries:
         url = _url(entry, samples)
         statuses = {role: client.get(url).status_code for role, client in clients.items()}

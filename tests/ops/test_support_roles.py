@@ -54,6 +54,7 @@ def _requests(t):
         ("invitation", "post", reverse("admin:ops_support_invitation"), {"invitation": t["invitation"].pk}),
         ("password reset", "post", reverse("admin:ops_support_password_reset"), {"user": t["alice"].hash_id}),
         ("reprocess", "post", reverse("admin:ops_support_reprocess"), {"inbound": t["inbound"].pk}),
+        ("unlock login", "post", reverse("admin:ops_support_unlock"), {"user": t["alice"].hash_id}),
     ]
 
 

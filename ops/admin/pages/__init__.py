@@ -51,5 +51,6 @@ PAGES = [
     Page("support/emails/", support.emails_change_view, "ops_support_emails", "core.change_membership"),
     Page("support/invitation/", support.invitation_resend_view, "ops_support_invitation", "ops.resend_email"),
     Page("support/password-reset/", support.password_reset_view, "ops_support_password_reset", "ops.resend_email"),
+    Page("support/unlock/", support.unlock_view, "ops_support_unlock", "ops.unlock_login"),
     Page("support/reprocess/", support.reprocess_view, "ops_support_reprocess", "ops.reparse_inbound"),
 ]

@@ -26,6 +26,7 @@ from ops.services.support import (
     support_emails_unthrottle,
     support_inbound_reprocess,
     support_invitation_resend,
+    support_login_unlock,
     support_password_reset_send,
 )
 
@@ -97,6 +98,7 @@ def person_page(request, hash_id: str):
             "can_resend": _can(request, "ops.resend_email"),
             "can_schedule": _can(request, "core.change_membership"),
             "can_reparse": _can(request, "ops.reparse_inbound"),
+            "can_unlock": _can(request, "ops.unlock_login"),
             "can_see_deliveries": _can(request, "core.view_delivery"),
             "can_see_inbound": _can(request, "core.view_inboundmessage"),
             "inbound_why": {
@@ -260,6 +262,26 @@ def password_reset_view(request):
     def run(data):
         support_password_reset_send(actor=request.user, user=data["user"])
         return f"Password-reset link sent to {data['user'].email}."
+
+    return confirm_then(request, form, question=question, back=back, run=run)
+
+
+def unlock_view(request):
+    form = UserForm(request.POST or request.GET)
+    user = form.cleaned_data["user"] if form.is_valid() else None
+    back = _back(request, _person_url(user) if user else reverse("admin:index"))
+    question = (
+        f"Unlock logins as {user.email}? Every address locked out after failed passwords may try again at once, "
+        "and the failure counts start from zero."
+        if user
+        else ""
+    )
+
+    def run(data):
+        unlocked = support_login_unlock(actor=request.user, user=data["user"])
+        if not unlocked:
+            return f"{data['user'].email} had no failed logins to clear: nothing changed."
+        return f"Logins as {data['user'].email} unlocked ({unlocked} address{'es' if unlocked != 1 else ''})."
 
     return confirm_then(request, form, question=question, back=back, run=run)
 
