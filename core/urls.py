@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core.web import account_views, email_links, entry_views, member_views, organization_views, team_views, views
-from core.web.forms import ThrottledAuthenticationForm
+from core.web.forms import OwedPasswordResetForm, ThrottledAuthenticationForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/verify/<str:token>/", views.email_verify_view, name="email_verify"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=OwedPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("teams/", views.teams, name="teams"),
     path("teams/new/", views.team_new, name="team_new"),

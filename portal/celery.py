@@ -4,7 +4,10 @@ import os
 
 from celery import Celery
 
+from portal.broker import guard_redis_transport
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+guard_redis_transport()  # a worker must outlive a Redis outage (see portal/broker.py)
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

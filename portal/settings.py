@@ -267,8 +267,15 @@ ANYMAIL = {
 # The daily loop (reminders and digests): see core/services/deliveries.py.
 DELIVERY_QUEUE = env.str("DELIVERY_QUEUE", default="celery")
 DELIVERY_TICK_BATCH = env.int("DELIVERY_TICK_BATCH", default=500)
+# A send claimed this long ago and not finished had its sender die mid-send: marked "interrupted"
+# (maybe sent, not re-sent). Longer than CELERY_TASK_TIME_LIMIT, so a slow send is never cut short.
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=15 * 60)
 DELIVERY_MAX_LATENESS_HOURS = env.int("DELIVERY_MAX_LATENESS_HOURS", default=6)
+# An owed email whose dispatch is this old and still not sent was lost (broker down, message dropped,
+# worker killed): the sweeper dispatches it again. Also the pause between attempts after an ESP error.
+DELIVERY_REDISPATCH_AFTER_SECONDS = env.int("DELIVERY_REDISPATCH_AFTER_SECONDS", default=2 * 60)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=4)
+DELIVERY_LATE_NOTICE_MINUTES = env.int("DELIVERY_LATE_NOTICE_MINUTES", default=30)  # a digest later says so
 INBOUND_RETENTION_DAYS = env.int("INBOUND_RETENTION_DAYS", default=90)
 
 # --- production posture (DJANGO_DEBUG off) ------------------------------------------------------
@@ -316,8 +323,15 @@ if CELERY_BROKER_URL == EMBEDDED_BROKER_URL:
         "store_processed": False,
     }
 else:
-    # Longer than the longest task's time limit, so a slow task is not redelivered while it runs.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    # Redis redelivers a message nobody acknowledged after this long (RabbitMQ as soon as the consumer's
+    # connection drops). Longer than the longest task's hard time limit, so a running task is never
+    # handed to a second worker; short enough that a SIGKILLed worker's message comes back in minutes
+    # (the delivery sweeper does not wait for it anyway). No task uses countdown/eta beyond it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT", default=env.int("CELERY_TASK_TIME_LIMIT", default=5 * 60) + 60
+        )
+    }
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_CACHE_BACKEND = "default"
 CELERY_RESULT_EXTENDED = True  # stores task name, args, kwargs, worker

@@ -10,10 +10,18 @@ SCHEDULES = {
         "task": "scheduled.heartbeat_sweep",
         "every_seconds": 60,
     },
-    # Every minute: claim the reminders and digests that are due (each member's local time) and
-    # enqueue one send each; also re-sends claims whose worker died. The heart of the daily loop.
+    # Every minute: claim the reminders and digests that are due (each member's local time), write
+    # each as an owed (pending) delivery in the same transaction and enqueue one send each. The heart
+    # of the daily loop.
     "deliveries-tick": {
         "task": "scheduled.deliveries_tick",
+        "every_seconds": 60,
+    },
+    # Every minute: send again every owed email whose message was lost (broker down when it was
+    # enqueued, message dropped, worker killed) once it has waited DELIVERY_REDISPATCH_AFTER_SECONDS,
+    # and mark "interrupted" the sends whose sender died mid-send. What makes "exactly once" hold.
+    "deliveries-sweep": {
+        "task": "scheduled.deliveries_sweep",
         "every_seconds": 60,
     },
     # Every minute: answer email from addresses we do not know (once each, at most daily per address).

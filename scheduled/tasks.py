@@ -6,11 +6,15 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from core.services.deliveries import deliveries_claim_due, delivery_send
+from core.services.deliveries import (
+    deliveries_claim_due,
+    deliveries_sweep,
+    delivery_owed_before_the_outbox,
+    delivery_send,
+)
 from core.services.inbound import inbound_messages_prune, inbound_replies_send
 from core.services.logins import login_failures_prune
 from core.services.notification_emails import notifications_email_due
-from core.services.resends import delivery_resend_send
 from ops.services.heartbeats import heartbeat_prune
 
 
@@ -20,39 +24,42 @@ def heartbeat_sweep() -> dict:
     return heartbeat_prune()
 
 
-def enqueue_delivery(*, membership_id: int, kind: str, local_date: str) -> None:
-    send_delivery.apply_async(
-        kwargs={"membership_id": membership_id, "kind": kind, "local_date": local_date},
-        queue=settings.DELIVERY_QUEUE,
-    )
+def enqueue_delivery(delivery_id: int) -> None:
+    send_delivery.apply_async(kwargs={"delivery_id": delivery_id}, queue=settings.DELIVERY_QUEUE)
 
 
 @shared_task(name="scheduled.deliveries_tick")
 def deliveries_tick() -> dict:
-    """Every minute: claim due reminders and digests (and abandoned claims) and enqueue their sends."""
+    """Every minute: claim due reminders and digests, owe each as a pending delivery, enqueue the sends."""
     return deliveries_claim_due(enqueue=enqueue_delivery)
+
+
+@shared_task(name="scheduled.deliveries_sweep")
+def deliveries_sweep_task() -> dict:
+    """Every minute: dispatch again the owed emails whose message was lost; close sends that died mid-send."""
+    return deliveries_sweep(enqueue=enqueue_delivery)
 
 
 @shared_task(
     name="scheduled.send_delivery",
     # One per email: the Delivery row is its durable record, so no task result is stored for it.
     ignore_result=True,
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=3,
 )
-def send_delivery(*, membership_id: int, kind: str, local_date: str) -> dict:
-    """Send one reminder or digest; safe to run twice (the delivery row is claimed first)."""
-    delivery = delivery_send(membership_id=membership_id, kind=kind, local_date=dt.date.fromisoformat(local_date))
-    return {"delivery": delivery.pk if delivery else None, "status": delivery.status if delivery else "not-claimed"}
+def send_delivery(*, delivery_id: int | None = None, **before_the_outbox) -> dict:
+    """Send one owed email; safe to run twice (the delivery is claimed first). An ESP failure leaves it
+    owed and the sweeper retries it, so there is no Celery retry (no countdown outliving the visibility
+    timeout). Messages queued before the outbox carried ``membership_id, kind, local_date``."""
+    if delivery_id is None:
+        delivery_id = delivery_owed_before_the_outbox(**before_the_outbox)
+    delivery = delivery_send(delivery_id=delivery_id) if delivery_id else None
+    return {"delivery": delivery_id, "status": delivery.status if delivery else "not-claimed"}
 
 
 @shared_task(name="scheduled.send_resend", ignore_result=True)
 def send_resend(*, delivery_id: int) -> dict:
-    """Send one reminder or digest support asked to resend; at most once (no automatic retry)."""
-    delivery = delivery_resend_send(delivery_id=delivery_id)
-    return {"delivery": delivery_id, "status": delivery.status if delivery else "not-claimed"}
+    """Support's resends used to have a task of their own; a message queued before they became owed
+    deliveries is sent by the common claim-first path. Remove once none can be left in a queue."""
+    return send_delivery(delivery_id=delivery_id)
 
 
 @shared_task(name="scheduled.inbound_replies")

@@ -9,6 +9,7 @@ greeting and links, so a 500-person team in one time zone costs one render and 5
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.template.loader import render_to_string
@@ -144,7 +145,17 @@ def team_section_context(*, team: Team, window: DigestWindow) -> dict:
     }
 
 
-def digest_message(*, membership: Membership, local_date: dt.date, section: TeamSection | None = None):
+def late_note(late_by: dt.timedelta | None) -> str:
+    """A line saying the digest is late (an outage held it back), so a reader knows why it came now."""
+    if late_by is None or late_by < dt.timedelta(minutes=settings.DELIVERY_LATE_NOTICE_MINUTES):
+        return ""
+    minutes = int(late_by.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    amount = f"{hours} h {minutes:02d} min" if hours else f"{minutes} minutes"
+    return f"This digest is late: it went out {amount} after its usual time because of a delay on our side."
+
+
+def digest_message(*, membership: Membership, local_date: dt.date, section: TeamSection | None = None, late_by=None):
     window = digest_window(membership=membership, local_date=local_date)
     section = section or team_section(team=membership.team, window=window)
     if not section.entry_count:
@@ -157,6 +168,7 @@ def digest_message(*, membership: Membership, local_date: dt.date, section: Team
         "local_date": local_date,
         "section_html": mark_safe(section.html),  # noqa: S308  (rendered by our own autoescaping template)
         "section_text": section.text,
+        "late_note": late_note(late_by),
         **links,
     }
     return build_message(

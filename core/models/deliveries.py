@@ -1,26 +1,54 @@
-"""What was sent to whom: one delivery per membership, kind and local day, claimed before it is sent."""
+"""Every email the system sends, as a row written before the send: the outbox and the delivery log.
 
+A row is owed (``pending``) in the same transaction as whatever decided to send it (the tick that
+advanced a schedule, the notification batch claim, the invitation, the sign-up); a sender claims it
+(``pending`` → ``sending``, compare-and-set) right before handing it to the ESP, so it goes out once.
+Reminders and digests stay unique per membership, kind and local day.
+"""
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Delivery(models.Model):
     class Kind(models.TextChoices):
         REMINDER = "reminder", "Reminder"
         DIGEST = "digest", "Digest"
+        NOTIFICATIONS = "notifications", "Notifications"
+        INVITATION = "invitation", "Invitation"
+        VERIFICATION = "verification", "Address verification"
+        PASSWORD_RESET = "password_reset", "Password reset"
 
     class Status(models.TextChoices):
-        CLAIMED = "claimed", "Claimed (sending)"
+        PENDING = "pending", "Pending (owed, not yet sent)"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped (nothing to send)"
+        SKIPPED = "skipped", "Skipped"
+        # The sender died between its claim and the ESP's answer: it may or may not have gone out, and
+        # it is not sent again automatically (at most once); support can resend it.
+        INTERRUPTED = "interrupted", "Interrupted mid-send (maybe sent)"
 
-    membership = models.ForeignKey("core.Membership", on_delete=models.CASCADE, related_name="deliveries")
+    membership = models.ForeignKey(
+        "core.Membership", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    local_date = models.DateField(help_text="The day, in the member's time zone, this email is for.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CLAIMED)
-    attempts = models.PositiveSmallIntegerField(default=1)
-    claimed_at = models.DateTimeField()
+    local_date = models.DateField(
+        null=True, blank=True, help_text="Reminders and digests: the day, in the member's time zone, it is for."
+    )
+    due_at = models.DateTimeField(null=True, blank=True, help_text="When it was due (reminders and digests).")
+    # What the sender needs to compose it (ids, the address to verify); never a secret.
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to a sender.")
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     to_email = models.EmailField(blank=True)
     subject = models.CharField(max_length=255, blank=True)
@@ -45,10 +73,19 @@ class Delivery(models.Model):
             )
         ]
         indexes = [
-            # The tick looks for abandoned claims; only the few rows still claimed are in this index.
-            models.Index(fields=["claimed_at"], name="delivery_open_claims", condition=Q(status="claimed")),
+            # The sweeper looks for owed rows whose dispatch was lost and for sends that never finished;
+            # only the few rows still open are in this index.
+            models.Index(
+                fields=["status", "dispatched_at"],
+                name="delivery_open",
+                condition=Q(status__in=["pending", "sending"]),
+            ),
+            # The delivery log lists the newest first, and a person's page their own newest first.
+            models.Index(fields=["-created_at"], name="delivery_newest"),
+            models.Index(fields=["user", "-created_at"], name="delivery_person_newest"),
         ]
-        ordering = ["-claimed_at"]
+        ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.kind} for membership {self.membership_id} on {self.local_date} ({self.status})"
+        whom = f"membership {self.membership_id}" if self.membership_id else self.to_email or f"user {self.user_id}"
+        return f"{self.kind} for {whom} ({self.status})"

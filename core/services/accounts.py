@@ -9,9 +9,10 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.emails.accounts import verification_message
-from core.models import AlternateEmail, Membership, User
+from core.emails.accounts import VERIFY_SALT
+from core.models import AlternateEmail, Delivery, Membership, User
 from core.permissions import ADD_ADDRESS, CHANGE_EMAILS, CHANGE_PROFILE, REMOVE_ADDRESS, require_self_or_staff
+from core.services.deliveries import delivery_owe
 from core.services.schedules import (
     membership_emails_pause,
     membership_emails_resume,
@@ -21,7 +22,6 @@ from core.services.schedules import (
 from core.services.teams import domain_auto_join, personal_log_create
 
 NICKNAME_RE = re.compile(r"^[A-Za-z0-9][\w.-]{0,29}(?<!\.)$")
-VERIFY_SALT = "core.email-verify"
 VERIFY_MAX_AGE = dt.timedelta(days=7)
 
 
@@ -44,8 +44,7 @@ def user_signup(*, email: str, password: str, full_name: str = "", time_zone: st
         nickname=_free_nickname(email.split("@", 1)[0]),
     )
     personal_log_create(user=user)
-    # robust: the account exists either way; a mail provider outage must not turn it into a 500.
-    transaction.on_commit(lambda: email_verification_send(user=user, email=user.email), robust=True)
+    email_verification_send(user=user, email=user.email)
     return user
 
 
@@ -119,9 +118,9 @@ def user_api_token_reset(*, user: User, actor) -> str:
     return token
 
 
-def email_verification_send(*, user: User, email: str) -> None:
-    token = signing.dumps({"u": user.pk, "e": email}, salt=VERIFY_SALT)
-    verification_message(user=user, email=email, token=token).send()
+def email_verification_send(*, user: User, email: str) -> Delivery:
+    """Owe the email with the signed link that proves ``email`` is theirs (sent after commit)."""
+    return delivery_owe(kind=Delivery.Kind.VERIFICATION, user=user, to_email=email, payload={"email": email})
 
 
 def alternate_email_add(*, user: User, actor, email: str) -> AlternateEmail:
@@ -134,7 +133,7 @@ def alternate_email_add(*, user: User, actor, email: str) -> AlternateEmail:
             alternate = AlternateEmail.objects.create(user=user, email=email)
     except IntegrityError:
         raise ValueError("That address is already in use.") from None
-    transaction.on_commit(lambda: email_verification_send(user=user, email=email), robust=True)
+    email_verification_send(user=user, email=email)
     return alternate
 
 
@@ -165,20 +164,12 @@ def email_verify(*, token: str) -> tuple[User, str]:
     return user, data["e"]
 
 
-def password_reset_send(*, user: User, actor) -> None:
-    """Email ``user`` the link to choose a new password: the same email as "Forgotten your password?".
+def password_reset_send(*, user: User, actor) -> Delivery:
+    """Owe ``user`` the email with the link to choose a new password: the same email as "Forgotten your
+    password?" (its link and token are made when it is sent; sent after commit, swept if lost).
 
     For support ("I can't log in"): staff never see or set a password; the person sets their own.
     ``actor`` is who asked (the portal audits it)."""
-    from urllib.parse import urlsplit
-
-    from django.conf import settings
-    from django.contrib.auth.forms import PasswordResetForm
-
     if not user.is_active or not user.has_usable_password():
         raise ValueError("This account is deactivated or has no password to reset.")
-    site = urlsplit(settings.SITE_URL)
-    form = PasswordResetForm({"email": user.email})
-    if not form.is_valid():
-        raise ValueError(form.errors.as_text())
-    form.save(domain_override=site.netloc, use_https=site.scheme == "https")
+    return delivery_owe(kind=Delivery.Kind.PASSWORD_RESET, user=user, to_email=user.email)

@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from core.emails.accounts import invitation_message
-from core.models import Invitation, Membership, Organization, Team
+from core.models import Delivery, Invitation, Membership, Organization, Team
+from core.services.deliveries import delivery_owe
 from core.services.teams import membership_add, org_membership_add
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
@@ -28,17 +28,17 @@ def invitation_create(*, organization: Organization, teams: list[Team], email: s
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
     invitation.teams.set(teams)
-    transaction.on_commit(lambda: invitation_send(invitation=invitation), robust=True)  # stored; resendable
+    invitation_send(invitation=invitation)
     return invitation
 
 
 def invitation_send(*, invitation: Invitation) -> Invitation:
-    invitation_message(invitation=invitation).send()
-    invitation.sent_at = timezone.now()
-    invitation.save(update_fields=["sent_at"])
+    """Owe the invitation email (sent after commit; ``sent_at`` is set once it went out)."""
+    delivery_owe(kind=Delivery.Kind.INVITATION, to_email=invitation.email, payload={"invitation": invitation.pk})
     return invitation
 
 
+@transaction.atomic
 def invitation_resend(*, invitation: Invitation, actor, as_support: bool = False) -> Invitation:
     """Send again with a fresh expiry; only for invitations nobody has answered yet.
 

@@ -3,13 +3,17 @@
 A busy thread must not send twenty emails: a recipient's pending notifications wait until the burst
 settles (nothing new for ``QUIET``) or the oldest has waited ``MAX_WAIT``, then go out as one email.
 One run at a time handles a recipient (their user row is locked on PostgreSQL), and each notification
-is claimed (``emailed_at`` set, compare-and-set) before anything is sent, so it is emailed at most once;
-ones the recipient does not want emailed are claimed the same way and dropped.
+is claimed (``emailed_at`` set, compare-and-set) in the same transaction that owes the batch's email
+as a pending :class:`Delivery`; the email is then sent claim-first like every other (exactly once,
+swept if this run dies before sending it). Ones the recipient does not want emailed are claimed the
+same way and dropped.
 """
 
 import datetime as dt
 import logging
+from email.utils import make_msgid
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import Max, Min, Q
@@ -17,7 +21,8 @@ from django.utils import timezone
 
 from core.emails.common import absolute
 from core.emails.notifications import NotificationItem, notification_batch_message
-from core.models import Membership, Notification, User
+from core.models import Delivery, Membership, Notification, User
+from core.services.deliveries import delivery_send
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +30,8 @@ QUIET = dt.timedelta(minutes=5)
 MAX_WAIT = dt.timedelta(minutes=30)
 # Older pending notifications are never emailed: stale news, and the ones recorded before emailing existed.
 LOOKBACK = dt.timedelta(days=2)
+
+
 def notification_batch_is_due(*, oldest: dt.datetime, newest: dt.datetime, now: dt.datetime) -> bool:
     """Send once the burst has settled, or when the first one has waited long enough."""
     return now - newest >= QUIET or now - oldest >= MAX_WAIT
@@ -35,21 +42,20 @@ def notifications_email_due(*, now: dt.datetime | None = None, limit: int = 200)
     now = now or timezone.now()
     sent = 0
     for recipient_id in _recipients_due(now=now, limit=limit):
-        message = notification_batch_claim(recipient_id=recipient_id, now=now)
-        if message is None:
+        delivery = notification_batch_claim(recipient_id=recipient_id, now=now)
+        if delivery is None:
             continue
         try:
-            message.send()  # after the claim committed: a failure here loses one batch, never sends it twice
+            # After the claim committed; if this fails or the process dies, the delivery stays owed.
+            sent += bool(delivery_send(delivery_id=delivery.pk))
         except Exception:
-            log.exception("notification email to user %s failed; its batch is not retried", recipient_id)
-            continue
-        sent += 1
+            log.exception("notification email to user %s failed; the delivery sweeper retries it", recipient_id)
     return sent
 
 
 @transaction.atomic
-def notification_batch_claim(*, recipient_id: int, now: dt.datetime) -> EmailMultiAlternatives | None:
-    """Claim one recipient's pending notifications if their batch is due; the email for the wanted ones."""
+def notification_batch_claim(*, recipient_id: int, now: dt.datetime) -> Delivery | None:
+    """Claim one recipient's pending notifications if their batch is due; owe the email for the wanted ones."""
     if connection.vendor == "postgresql" and not _recipient_locked(recipient_id=recipient_id):
         return None  # another run is emailing this recipient right now (locking their rows one by one would
         # let two runs split one burst into two emails)
@@ -62,7 +68,29 @@ def notification_batch_claim(*, recipient_id: int, now: dt.datetime) -> EmailMul
         transaction.set_rollback(True)  # another run took some of them: leave the whole batch to it
         return None
     recipient = rows[0].recipient
-    return notification_batch_message(recipient=recipient, items=_wanted_items(recipient=recipient, rows=rows))
+    wanted = _wanted(recipient=recipient, rows=rows)
+    if not wanted:
+        return None
+    return Delivery.objects.create(
+        kind=Delivery.Kind.NOTIFICATIONS,
+        user=recipient,
+        to_email=recipient.email,
+        payload={"notifications": [n.pk for n in wanted]},
+        created_at=now,
+        dispatched_at=now,
+    )
+
+
+def notification_delivery_message(*, delivery: Delivery) -> EmailMultiAlternatives | None:
+    """The email an owed notification batch stands for (composed when it is sent)."""
+    ids = delivery.payload.get("notifications") or []
+    rows = Notification.objects.filter(pk__in=ids).select_related("recipient", "actor", "entry", "comment")
+    rows = sorted(rows, key=lambda n: (n.created_at, n.pk))
+    if not rows or not rows[0].recipient.is_active:
+        return None
+    message = notification_batch_message(recipient=rows[0].recipient, items=[_item(n) for n in rows])
+    message.extra_headers["Message-ID"] = make_msgid(domain=settings.INBOUND_DOMAIN)
+    return message
 
 
 def _recipient_locked(*, recipient_id: int) -> bool:
@@ -91,12 +119,12 @@ def _recipients_due(*, now: dt.datetime, limit: int) -> list[int]:
     )
 
 
-def _wanted_items(*, recipient, rows: list[Notification]) -> list[NotificationItem]:
+def _wanted(*, recipient, rows: list[Notification]) -> list[Notification]:
     """The kinds the recipient asked for, not yet read in the app, in teams they are still in; once each."""
     if not recipient.is_active:
         return []
     teams = set(Membership.objects.filter(user=recipient).values_list("team_id", flat=True))
-    items, seen = [], set()
+    wanted, seen = [], set()
     for notification in rows:
         key = (notification.kind, notification.actor_id, notification.entry_id, notification.comment_id)
         if (
@@ -107,8 +135,8 @@ def _wanted_items(*, recipient, rows: list[Notification]) -> list[NotificationIt
         ):
             continue
         seen.add(key)
-        items.append(_item(notification))
-    return items
+        wanted.append(notification)
+    return wanted
 
 
 def _item(notification: Notification) -> NotificationItem:

@@ -1,5 +1,7 @@
 """Writes that keep each membership's next reminder and digest times true to its settings."""
 
+import datetime as dt
+
 from django.utils import timezone
 
 from core.localtime import zone_for
@@ -14,26 +16,32 @@ def effective_days(days: str, *, throttled: bool) -> str:
     return chosen[0] if throttled and chosen else "".join(chosen)
 
 
+_SETTINGS = {"reminder": ("reminder_days", "reminder_time"), "digest": ("digest_days", "digest_time")}
+
+
+def membership_next_at(
+    *, membership: Membership, kind: str, after: dt.datetime, throttled: bool | None = None
+) -> dt.datetime | None:
+    """The one rule for when a member's next reminder or digest is due: the first of their chosen days
+    (only the first one while throttled) at their chosen time, in their own time zone, strictly after
+    ``after``; None while their emails are paused. Settings changes and the beat tick both use it."""
+    if membership.emails_paused:
+        return None
+    days_field, time_field = _SETTINGS[kind]
+    throttled = membership.emails_throttled if throttled is None else throttled
+    return next_occurrence(
+        zone=zone_for(membership.user.time_zone),
+        days=effective_days(getattr(membership, days_field), throttled=throttled),
+        at=getattr(membership, time_field),
+        after=after,
+    )
+
+
 def membership_schedule_next(*, membership: Membership, now=None) -> Membership:
     """Recompute ``next_reminder_at`` and ``next_digest_at`` (after settings, time zone or pause changes)."""
     now = now or timezone.now()
-    if membership.emails_paused:
-        membership.next_reminder_at = membership.next_digest_at = None
-    else:
-        zone = zone_for(membership.user.time_zone)
-        throttled = membership.emails_throttled
-        membership.next_reminder_at = next_occurrence(
-            zone=zone,
-            days=effective_days(membership.reminder_days, throttled=throttled),
-            at=membership.reminder_time,
-            after=now,
-        )
-        membership.next_digest_at = next_occurrence(
-            zone=zone,
-            days=effective_days(membership.digest_days, throttled=throttled),
-            at=membership.digest_time,
-            after=now,
-        )
+    membership.next_reminder_at = membership_next_at(membership=membership, kind="reminder", after=now)
+    membership.next_digest_at = membership_next_at(membership=membership, kind="digest", after=now)
     membership.save(update_fields=["next_reminder_at", "next_digest_at"])
     return membership
 

@@ -5,7 +5,7 @@ import zoneinfo
 from functools import lru_cache
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
 
 from core.emails.reminders import DEFAULT_PROMPT
 from core.models import Membership, Organization, Team, User
@@ -169,3 +169,14 @@ class ExportForm(forms.Form):
         if start and end and start > end:
             raise forms.ValidationError("The start comes after the end.")
         return cleaned
+
+
+class OwedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the email is owed as a delivery (logged, swept if lost) instead of sent
+    inline; the link and its token are made when it is sent."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        from core.models import Delivery
+        from core.services.deliveries import delivery_owe
+
+        delivery_owe(kind=Delivery.Kind.PASSWORD_RESET, user=context["user"], to_email=to_email)

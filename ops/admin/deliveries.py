@@ -1,7 +1,7 @@
 """Deliveries and inbound email (read-only): what was sent to whom, and every email that came in.
 
 Both tables grow by every email: ``BigTableAdmin`` keeps their pages fast (no full count, indexed
-filters and ordering from ops migration 0013); searches are exact or prefix lookups on indexes.
+filters and ordering from ops migrations 0013 and 0015); searches are exact or prefix lookups on indexes.
 """
 
 from django.contrib import admin
@@ -14,13 +14,14 @@ from ops.admin.paging import distinct_filter
 
 @admin.register(Delivery)
 class DeliveryAdmin(BigTableAdmin):
-    list_display = ("local_date", "kind", "status", "to_email", "subject", "attempts", "claimed_at", "sent_at",
+    list_display = ("created_at", "local_date", "kind", "status", "to_email", "subject", "attempts", "sent_at",
                     "resend")
     search_fields = ("to_email",)  # the real search is get_search_results
     search_help_text = "An address (from its start) or a provider message id (exact)."
-    list_filter = ("status", "kind", ("claimed_at", admin.DateFieldListFilter))
-    ordering = ("-claimed_at", "-id")
-    raw_id_fields = ("membership",)
+    list_filter = ("status", "kind", ("created_at", admin.DateFieldListFilter))
+    # Every row has created_at (claimed_at only once a sender took it): ops migration 0015.
+    ordering = ("-created_at", "-id")
+    raw_id_fields = ("membership", "user")
     readonly_fields = [f.name for f in Delivery._meta.fields]
 
     @admin.display(description="resend", boolean=True)

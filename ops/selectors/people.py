@@ -58,6 +58,7 @@ class MembershipState:
 @dataclass
 class DeliveryRow:
     delivery: Delivery
+    created: Moment | None  # when it was owed
     claimed: Moment | None
     sent: Moment | None
     resendable: bool
@@ -109,16 +110,19 @@ def person_overview(*, hash_id: str, now: dt.datetime | None = None) -> PersonOv
     deliveries = [  # 5
         DeliveryRow(
             delivery=d,
+            created=Moment.of(d.created_at, zone),
             claimed=Moment.of(d.claimed_at, zone),
             sent=Moment.of(d.sent_at, zone),
             resendable=d.kind in RESENDABLE
+            and d.membership is not None
             and d.local_date >= today - dt.timedelta(days=MAX_AGE_DAYS)
             and not d.membership.emails_paused,
         )
-        # By membership ids (the unique index's leading column), then sorted: a person has few rows.
-        for d in Delivery.objects.filter(membership_id__in=[m.pk for m in memberships])
+        # Their reminders and digests (by membership) and every email owed to them as a person
+        # (invitations they sent aside: verification, password reset…), newest written first.
+        for d in Delivery.objects.filter(Q(membership_id__in=[m.pk for m in memberships]) | Q(user=user))
         .select_related("membership__team")
-        .order_by("-claimed_at", "-id")[:DELIVERIES_SHOWN]
+        .order_by("-created_at", "-id")[:DELIVERIES_SHOWN]
     ]
     addresses = [user.email.lower(), *(a.email.lower() for a in alternates)]
     inbound = list(  # 6: their own, and mail from their addresses that was not matched to them (yet)

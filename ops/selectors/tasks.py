@@ -1,5 +1,6 @@
 """Reads about Celery tasks: failures, queue depths, and the retries linked in the audit log."""
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -34,7 +35,20 @@ def queue_depths(queues: list[str] | None = None) -> dict[str, int]:
             return {queue: _redis_depth(channel, queue) for queue in queues}
         if conn.transport.driver_type == "filesystem":
             return {queue: _filesystem_depth(channel, queue) for queue in queues}
-        return {queue: channel.queue_declare(queue=queue, passive=True).message_count for queue in queues}
+        return {queue: _amqp_depth(conn, queue) for queue in queues}
+
+
+def _amqp_depth(conn, queue: str) -> int:
+    # A queue no worker declared yet holds nothing (as on Redis); the broker answers 404 and closes the
+    # channel that asked, so each queue is asked on a channel of its own.
+    channel = conn.channel()
+    try:
+        return channel.queue_declare(queue=queue, passive=True).message_count
+    except conn.channel_errors:
+        return 0
+    finally:
+        with contextlib.suppress(Exception):
+            channel.close()
 
 
 def _redis_depth(channel, queue: str) -> int:

@@ -60,7 +60,7 @@ def team_overview(*, hash_id: str, now: dt.datetime | None = None) -> TeamOvervi
     failed = list(  # 4
         Delivery.objects.filter(membership__team=team, status=Delivery.Status.FAILED)
         .select_related("membership__user")
-        .order_by("-claimed_at")[:10]
+        .order_by("-created_at", "-id")[:10]
     )
     invitations = list(  # 5
         Invitation.objects.filter(teams=team, accepted_at__isnull=True, declined_at__isnull=True).order_by(

@@ -32,7 +32,8 @@ def _schedule(membership: Membership) -> dict:
 
 
 def _enqueue_resend(delivery_id: int) -> None:
-    celery_app.send_task("scheduled.send_resend", kwargs={"delivery_id": delivery_id}, queue=settings.DELIVERY_QUEUE)
+    # The common send of every owed email: claim first, then send.
+    celery_app.send_task("scheduled.send_delivery", kwargs={"delivery_id": delivery_id}, queue=settings.DELIVERY_QUEUE)
 
 
 def support_delivery_resend(*, actor, delivery: Delivery) -> Delivery:
@@ -91,8 +92,9 @@ def support_invitation_resend(*, actor, invitation: Invitation) -> Invitation:
 
 def support_password_reset_send(*, actor, user: User) -> None:
     with audited(actor=actor, action="user.password_reset_send", target=user.email) as audit:
-        password_reset_send(user=user, actor=actor)
-        audit.detail = "password-reset link emailed to the account's address"
+        delivery = password_reset_send(user=user, actor=actor)
+        audit.parameters["delivery"] = delivery.pk
+        audit.detail = f"password-reset email {delivery.pk} owed to the account's address"
 
 
 def support_inbound_reprocess(*, actor, inbound: InboundMessage) -> InboundMessage:

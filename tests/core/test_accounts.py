@@ -7,7 +7,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from core.models import Membership, User
+from core.models import Delivery, Membership, User
 from core.services.accounts import (
     api_token_digest,
     email_verify,
@@ -105,9 +105,13 @@ def test_settings_page_saves_a_teams_schedule(client, alice, team):
     assert client.post(reverse("user_settings"), data).status_code == 400
 
 
-def test_password_reset_sends_an_email_with_a_working_link(client, alice):
-    response = client.post(reverse("password_reset"), {"email": "alice@example.com"})
+def test_password_reset_sends_an_email_with_a_working_link(client, alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "alice@example.com"})
     assert response.status_code == 302
+    sent = Delivery.objects.get(kind=Delivery.Kind.PASSWORD_RESET)
+    assert (sent.status, sent.user, sent.to_email) == (Delivery.Status.SENT, alice, "alice@example.com")
+    assert "token" not in str(sent.payload)  # the link is made at send time and never stored
     link = next(line for line in mail.outbox[-1].body.splitlines() if "/accounts/reset/" in line)
     path = link[link.index("/accounts/reset/") :].strip()
     form_page = client.get(path, follow=True)

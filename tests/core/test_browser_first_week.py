@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from core.models import Membership
+from core.models import Delivery, Membership
 from core.services.deliveries import delivery_send
 from tests.browser import CHROMIUM
 
@@ -106,8 +106,12 @@ def _member(page, name: str):
 
 
 def _send(kind: str, who: str, day: dt.date, now: dt.datetime):
+    """What the tick owes and the worker sends for this member, kind and day (the email at its time)."""
     membership = Membership.objects.get(user__email=who, team__is_personal=False)
-    delivery = delivery_send(membership_id=membership.pk, kind=kind, local_date=day, now=now)
+    owed = Delivery.objects.create(
+        membership=membership, user_id=membership.user_id, kind=kind, local_date=day, due_at=now, dispatched_at=now
+    )
+    delivery = delivery_send(delivery_id=owed.pk, now=now)
     assert delivery.status == "sent", delivery
 
 

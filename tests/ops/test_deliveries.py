@@ -25,7 +25,7 @@ def test_it_lists_deliveries_and_inbound_messages_for_staff(client, team, bob):
     assert deliveries.status_code == 200 and "bob@example.com" in deliveries.content.decode()
     inbound = client.get("/admin/core/inboundmessage/")
     assert inbound.status_code == 200 and "bob@example.com" in inbound.content.decode()
-    assert client.get(f"/admin/core/delivery/{Delivery.objects.get().pk}/change/").status_code == 200
+    assert client.get(f"/admin/core/delivery/{Delivery.objects.get(kind='reminder').pk}/change/").status_code == 200
     assert client.post("/admin/core/delivery/add/").status_code == 403
 
 

@@ -10,8 +10,9 @@ from django_celery_results.models import TaskResult
 
 from core.models import AlternateEmail, Delivery, Entry, InboundMessage, Membership
 from core.services.accounts import user_profile_update
+from core.services.deliveries import delivery_send
 from core.services.entries import entry_create
-from core.services.resends import delivery_resend, delivery_resend_send
+from core.services.resends import delivery_resend
 from ops.models import AuditRecord
 from tests import mailgun
 from tests.ops.conftest import client_for
@@ -153,12 +154,14 @@ def test_it_resends_a_failed_digest_as_a_row_of_its_own_and_audits_it(sam, alice
     assert "again?" in asked.content.decode() and not Delivery.objects.filter(resend_of=original).exists()
     client.post(reverse("admin:ops_support_resend"), {"delivery": original.pk, "confirmed": "yes"})
     resend = Delivery.objects.get(resend_of=original)
-    assert (resend.kind, resend.local_date, resend.status) == ("digest", original.local_date, "claimed")
+    assert (resend.kind, resend.local_date, resend.status) == ("digest", original.local_date, "pending")
+    assert resend.user == alice and resend.to_email == "alice@example.com"
     record = AuditRecord.objects.get(action="delivery.resend")
     assert record.actor == sam and record.parameters["resend"] == resend.pk
-    sent = delivery_resend_send(delivery_id=resend.pk)
-    assert sent.status == "sent" and mail.outbox[-1].to == ["alice@example.com"]
-    assert delivery_resend_send(delivery_id=resend.pk) is None  # a repeated message sends nothing
+    sent = delivery_send(delivery_id=resend.pk)  # the common claim-first send of every owed email
+    assert sent.status == "sent" and sent.attempts == 1 and mail.outbox[-1].to == ["alice@example.com"]
+    assert delivery_send(delivery_id=resend.pk) is None  # a repeated message sends nothing
+    assert len(mail.outbox) == 1
     original.refresh_from_db()
     assert original.status == "failed"  # the loop's own row is history, untouched
 
@@ -178,21 +181,65 @@ def test_it_refuses_to_resend_an_old_digest_or_to_a_paused_member(sam, alice, te
     assert AuditRecord.objects.get(action="delivery.resend").result == "failed"
 
 
-def test_it_keeps_the_loops_exactly_once_claim_apart_from_resends(alice, team):
-    from core.services.deliveries import delivery_claim
+def test_it_keeps_the_loops_exactly_once_row_apart_from_resends(alice, team, django_capture_on_commit_callbacks):
+    from core.services.deliveries import deliveries_claim_due, delivery_owed_before_the_outbox
 
     membership = Membership.objects.get(user=alice, team=team)
-    original = _failed_digest(membership)
-    Delivery.objects.create(
-        membership=membership,
-        kind="digest",
-        local_date=original.local_date,
-        resend_of=original,
-        attempts=0,
-        claimed_at=timezone.now(),
+    Membership.objects.update(next_reminder_at=None, next_digest_at=None)
+    now = timezone.now()
+    due = now - dt.timedelta(seconds=30)
+    day = due.astimezone(dt.UTC).date()  # alice's zone is UTC
+    earlier = Delivery.objects.create(
+        membership=membership, user=alice, kind="digest", local_date=day - dt.timedelta(days=1), status="failed"
     )
-    claimed = delivery_claim(membership=membership, kind="digest", local_date=original.local_date, now=timezone.now())
-    assert claimed.pk == original.pk and claimed.status == "claimed"
+    resend = Delivery.objects.create(
+        membership=membership, user=alice, kind="digest", local_date=day, resend_of=earlier, status="sent"
+    )
+    Membership.objects.filter(pk=membership.pk).update(next_digest_at=due)
+    enqueued = []
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries_claim_due(enqueue=enqueued.append, now=now)
+    # A resend of the same day does not stand in for the loop's own digest, nor block it.
+    loops = Delivery.objects.get(membership=membership, kind="digest", local_date=day, resend_of=None)
+    assert loops.pk != resend.pk and loops.status == "pending" and enqueued == [loops.pk]
+    # A message queued before the outbox finds the loop's row, never the resend.
+    old = {"membership_id": membership.pk, "kind": "digest", "local_date": day.isoformat()}
+    assert delivery_owed_before_the_outbox(**old) == loops.pk
+    resend.refresh_from_db()
+    assert resend.status == "sent"
+
+
+def test_it_sends_a_resend_queued_before_resends_were_owed_through_the_common_path(sam, alice, bob, team):
+    from scheduled.tasks import send_resend
+
+    entry_create(author=bob, team=team, text="Worth a digest", occurred_on=timezone.now().date() - dt.timedelta(days=2))
+    original = _failed_digest(Membership.objects.get(user=alice, team=team))
+    resend = delivery_resend(delivery=original, actor=sam, enqueue=lambda pk: None)
+    assert send_resend(delivery_id=resend.pk) == {"delivery": resend.pk, "status": "sent"}
+    assert send_resend(delivery_id=resend.pk) == {"delivery": resend.pk, "status": "not-claimed"}
+    assert [m.to for m in mail.outbox] == [["alice@example.com"]]
+
+
+def test_it_leaves_a_resend_owed_when_the_broker_is_down_and_the_sweeper_sends_it(
+    sam, alice, bob, team, django_capture_on_commit_callbacks, settings
+):
+    from core.services.deliveries import deliveries_sweep
+
+    entry_create(author=bob, team=team, text="Worth a digest", occurred_on=timezone.now().date() - dt.timedelta(days=2))
+    original = _failed_digest(Membership.objects.get(user=alice, team=team))
+
+    def broker_down(delivery_id):
+        raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resend = delivery_resend(delivery=original, actor=sam, enqueue=broker_down)  # no exception for support
+    resend.refresh_from_db()
+    assert resend.status == "pending"
+    later = timezone.now() + dt.timedelta(seconds=settings.DELIVERY_REDISPATCH_AFTER_SECONDS + 1)
+    swept = []
+    deliveries_sweep(enqueue=swept.append, now=later)
+    assert resend.pk in swept
+    assert delivery_send(delivery_id=resend.pk).status == "sent"
 
 
 @pytest.mark.parametrize(
@@ -217,24 +264,37 @@ def test_it_pauses_resumes_and_unthrottles_through_the_services(sam, alice, team
     assert record.parameters["new"]["emails_paused"] == paused
 
 
-def test_it_sends_a_password_reset_email_and_never_shows_the_password(sam, alice):
+def test_it_sends_a_password_reset_email_and_never_shows_the_password(sam, alice, django_capture_on_commit_callbacks):
     client = client_for(sam)
-    response = client.post(
-        reverse("admin:ops_support_password_reset"), {"user": alice.hash_id, "confirmed": "yes"}, follow=True
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:ops_support_password_reset"), {"user": alice.hash_id, "confirmed": "yes"}, follow=True
+        )
     assert "Password-reset link sent to alice@example.com" in response.content.decode()
     assert mail.outbox[-1].to == ["alice@example.com"] and "/reset/" in mail.outbox[-1].body
-    assert AuditRecord.objects.get(action="user.password_reset_send").target == "alice@example.com"
+    record = AuditRecord.objects.get(action="user.password_reset_send")
+    assert record.target == "alice@example.com"
+    # Owed like every email, through the same send: logged on the person, sent once.
+    delivery = Delivery.objects.get(pk=record.parameters["delivery"])
+    assert (delivery.kind, delivery.user, delivery.status) == ("password_reset", alice, "sent")
+    # The person's delivery log lists the emails owed to them as a person too, newest first.
+    page = client.get(reverse("admin:ops_person", args=[alice.hash_id])).content.decode()
+    log = page.split('id="deliveries"')[1]
+    newest = log.index(f'data-delivery="{delivery.pk}" data-kind="password_reset"')
+    assert newest < log.index('data-kind="verification"')
 
 
-def test_it_resends_an_invitation_as_support(sam, alice, team):
+def test_it_resends_an_invitation_as_support(sam, alice, team, django_capture_on_commit_callbacks):
     from core.services.invitations import invitation_create
 
     invitation = invitation_create(organization=team.organization, teams=[team], email="dora@example.com", actor=alice)
     before = invitation.expires_at
-    client_for(sam).post(reverse("admin:ops_support_invitation"), {"invitation": invitation.pk, "confirmed": "yes"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(sam).post(reverse("admin:ops_support_invitation"), {"invitation": invitation.pk, "confirmed": "yes"})
     invitation.refresh_from_db()
     assert invitation.expires_at > before and mail.outbox[-1].to == ["dora@example.com"]
+    assert invitation.sent_at is not None
+    assert Delivery.objects.filter(kind="invitation", status="sent", payload__invitation=invitation.pk).count() == 1
     assert AuditRecord.objects.get(action="invitation.resend").result == "ok"
 
 
@@ -275,20 +335,27 @@ def test_it_answers_bad_input_with_a_message_not_a_500(sam):
     assert not AuditRecord.objects.exists()
 
 
-def test_it_marks_a_resend_the_provider_refused_as_failed_and_lets_support_ask_again(sam, alice, bob, team, settings):
+def test_it_retries_a_resend_the_provider_refused_then_marks_it_failed_and_lets_support_ask_again(
+    sam, alice, bob, team, settings
+):
+    settings.DELIVERY_MAX_ATTEMPTS = 2
     entry_create(author=bob, team=team, text="Worth a digest", occurred_on=timezone.now().date() - dt.timedelta(days=2))
     original = _failed_digest(Membership.objects.get(user=alice, team=team))
     first = delivery_resend(delivery=original, actor=sam, enqueue=lambda pk: None)
     settings.EMAIL_BACKEND = "tests.core.test_deliveries.BrokenBackend"
     with pytest.raises(ConnectionError, match="ESP unreachable"):
-        delivery_resend_send(delivery_id=first.pk)
+        delivery_send(delivery_id=first.pk)
     first.refresh_from_db()
-    assert first.status == "failed" and first.error and first.attempts == 1
-    assert delivery_resend_send(delivery_id=first.pk) is None  # never retried by itself: at most once
+    assert first.status == "pending" and first.error and first.attempts == 1  # owed again: the sweeper retries
+    with pytest.raises(ConnectionError, match="ESP unreachable"):
+        delivery_send(delivery_id=first.pk)
+    first.refresh_from_db()
+    assert first.status == "failed" and first.attempts == 2  # the last attempt
+    assert delivery_send(delivery_id=first.pk) is None  # never sent again by itself
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     second = delivery_resend(delivery=first, actor=sam, enqueue=lambda pk: None)  # a resend of a resend: the original
     assert second.resend_of == original
-    assert delivery_resend_send(delivery_id=second.pk).status == "sent"
+    assert delivery_send(delivery_id=second.pk).status == "sent"
     assert list(original.resends.order_by("pk").values_list("status", flat=True)) == ["failed", "sent"]
 
 
