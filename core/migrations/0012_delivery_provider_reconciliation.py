@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='delivery',
             name='provider_answer',
-            field=models.CharField(blank=True, choices=[('accepted', 'The provider had accepted it'), ('not_accepted', 'The provider never got it: sent again'), ('unknown', 'The provider could not tell')], max_length=16),
+            field=models.CharField(blank=True, choices=[('accepted', 'cut off mid-send; the provider confirmed it had taken it'), ('not_accepted', 'cut off mid-send; the provider never got it'), ('unknown', 'cut off mid-send; the provider could not tell')], max_length=16),
         ),
         migrations.AddField(
             model_name='delivery',

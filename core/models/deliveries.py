@@ -33,9 +33,9 @@ class Delivery(models.Model):
         INTERRUPTED = "interrupted", "Interrupted mid-send (asking the provider)"
 
     class ProviderAnswer(models.TextChoices):
-        ACCEPTED = "accepted", "The provider had accepted it"
-        NOT_ACCEPTED = "not_accepted", "The provider never got it: sent again"
-        UNKNOWN = "unknown", "The provider could not tell"
+        ACCEPTED = "accepted", "cut off mid-send; the provider confirmed it had taken it"
+        NOT_ACCEPTED = "not_accepted", "cut off mid-send; the provider never got it"
+        UNKNOWN = "unknown", "cut off mid-send; the provider could not tell"
 
     membership = models.ForeignKey(
         "core.Membership", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
