@@ -168,4 +168,4 @@ def test_a_worker_killed_in_the_middle_of_a_send_is_settled_with_the_esp_and_sen
     else:
         assert (delivery.provider_answer, delivery.attempts) == ("accepted", 1)  # not sent again
         assert delivery.provider_message_id == claimed.provider_message_id
-    assert reminder["Message-ID"] == delivery.provider_message_id
+    assert str(reminder["Message-ID"]).strip() == delivery.provider_message_id
