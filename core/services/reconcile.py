@@ -89,17 +89,18 @@ def _settle(delivery: Delivery, *, answer: Answer, provider, now: dt.datetime) -
             # The provider's records lag: "no trace yet" is not "never got it". Ask again once settled,
             # without spending one of the bounded questions.
             error = _interrupted(
-                f"{answer.reason} yet; {provider.name}'s records can lag, asking again at {settled_at:%H:%M} UTC"
+                f"{provider.name} has no trace of it yet ({answer.reason}); its records can lag, so asking again "
+                f"at {settled_at:%H:%M} UTC"
             )
             changed = _still(delivery).update(
                 provider_check_after=settled_at, provider_answer=ProviderAnswer.UNKNOWN, error=error
             )
             return "settling" if changed else "moved"
-        return _not_accepted(delivery, reason=f"{provider.name}: {answer.reason}", now=now)
+        return _not_accepted(delivery, reason=f"{provider.name}: {answer.reason}")
     return _unknown(delivery, reason=answer.reason, now=now)
 
 
-def _not_accepted(delivery: Delivery, *, reason: str, now: dt.datetime) -> str:
+def _not_accepted(delivery: Delivery, *, reason: str) -> str:
     if Delivery.objects.filter(resend_of=delivery).exists():
         fields = {"status": Status.SKIPPED, "error": f"never sent ({reason}); support's resend replaced it"}
         return "skipped" if _update(delivery, ProviderAnswer.NOT_ACCEPTED, **fields) else "moved"
