@@ -267,9 +267,19 @@ ANYMAIL = {
 # The daily loop (reminders and digests): see core/services/deliveries.py.
 DELIVERY_QUEUE = env.str("DELIVERY_QUEUE", default="celery")
 DELIVERY_TICK_BATCH = env.int("DELIVERY_TICK_BATCH", default=500)
-# A send claimed this long ago and not finished had its sender die mid-send: marked "interrupted"
-# (maybe sent, not re-sent). Longer than CELERY_TASK_TIME_LIMIT, so a slow send is never cut short.
+# A send claimed this long ago and not finished had its sender die mid-send: marked "interrupted" and
+# the provider is asked whether it took the message (core/services/reconcile.py). Longer than
+# CELERY_TASK_TIME_LIMIT, so a sender still alive is never second-guessed.
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=15 * 60)
+# Asking the provider about interrupted sends (core/esp.py): "no trace of it" counts only once the send
+# is this old (Mailgun's events arrive late; it advises trusting them after half an hour); each question
+# waits at most the timeout; a delivery is asked at most MAX_CHECKS times (backing off up to an hour),
+# then left to support; one sweep asks at most PER_SWEEP questions and spends at most BUDGET seconds.
+DELIVERY_PROVIDER_SETTLE_SECONDS = env.int("DELIVERY_PROVIDER_SETTLE_SECONDS", default=30 * 60)
+DELIVERY_PROVIDER_TIMEOUT_SECONDS = env.float("DELIVERY_PROVIDER_TIMEOUT_SECONDS", default=5)
+DELIVERY_PROVIDER_MAX_CHECKS = env.int("DELIVERY_PROVIDER_MAX_CHECKS", default=12)
+DELIVERY_PROVIDER_CHECKS_PER_SWEEP = env.int("DELIVERY_PROVIDER_CHECKS_PER_SWEEP", default=100)
+DELIVERY_PROVIDER_SWEEP_BUDGET_SECONDS = env.float("DELIVERY_PROVIDER_SWEEP_BUDGET_SECONDS", default=20)
 DELIVERY_MAX_LATENESS_HOURS = env.int("DELIVERY_MAX_LATENESS_HOURS", default=6)
 # An owed email whose dispatch is this old and still not sent was lost (broker down, message dropped,
 # worker killed): the sweeper dispatches it again. Also the pause between attempts after an ESP error.
