@@ -67,7 +67,8 @@ class HeaderPagination(BasePagination):
         }
 
     def get_paginated_response_schema(self, schema):
-        return {"type": "array", "items": schema}
+        # ``schema`` is already the list's array: the page is that array, its paging is in the headers.
+        return schema
 
     def get_schema_operation_parameters(self, view):
         return [
