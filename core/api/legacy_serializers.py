@@ -3,7 +3,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from core.api.serializers import CallerDateTimeField, caller_time
+from core.api.serializers import AbsoluteLinksHtmlField, CallerDateTimeField, caller_time
 from core.models import Entry
 
 # raw_text gives back what people typed: the marker in front of goals and blockers.
@@ -39,7 +39,7 @@ class LegacyDoneSerializer(serializers.Serializer):
     created = CallerDateTimeField(source="created_at")
     updated = CallerDateTimeField(source="updated_at")
     raw_text = serializers.SerializerMethodField()
-    markedup_text = serializers.CharField(source="html")
+    markedup_text = AbsoluteLinksHtmlField(source="html")
     done_date = serializers.DateField(source="occurred_on")
     owner = serializers.CharField(source="author.nickname")
     team = serializers.SerializerMethodField()

@@ -24,6 +24,14 @@ def caller_time(value, request) -> str | None:
     return value.astimezone(zone_for(request.user.time_zone)).isoformat(timespec="milliseconds")
 
 
+class AbsoluteLinksHtmlField(serializers.CharField):
+    """The stored safe HTML, whose own links (tags, mentions) are site-relative: made absolute, since an API
+    client shows them somewhere else (a chat, a launcher, another site)."""
+
+    def to_representation(self, value):
+        return value.replace('href="/', f'href="{self.context["request"].build_absolute_uri("/")}')
+
+
 @extend_schema_field(OpenApiTypes.DATETIME)
 class CallerDateTimeField(serializers.Field):
     def to_representation(self, value):
@@ -57,7 +65,7 @@ class TeamSerializer(TeamRefSerializer):
 class EntrySerializer(serializers.Serializer):
     hash_id = serializers.CharField()
     body = serializers.CharField(source="text")
-    body_formatted = serializers.CharField(source="html", help_text="The body as safe HTML (tags, mentions, links).")
+    body_formatted = AbsoluteLinksHtmlField(source="html", help_text="The body as safe HTML (tags, mentions, links).")
     status = StatusField(source="kind")
     occurred_on = serializers.DateField()
     completed_on = serializers.DateField(allow_null=True, help_text="For a goal: the day it was marked done.")

@@ -115,3 +115,18 @@ def test_the_docs_page_renders_and_loads_only_our_own_scripts(db, client):
     assert "swagger-ui" in page
     assert "<script>" not in page.replace(" ", "")  # no inline script: the strict CSP allows only files
     assert "cdn" not in page.lower()
+
+
+def test_docs_api_md_shows_every_v2_operation_and_every_legacy_endpoint():
+    from tests.processes import ROOT
+
+    doc = (ROOT / "docs" / "api.md").read_text()
+    for path, operations in generated_schema()["paths"].items():
+        shown = path.replace("{team_hash}", "{hash_id}").replace("{entry_hash}", "{hash_id}")
+        for method in operations:
+            heading = f"### {method.upper()} {shown}"
+            if heading == "### POST /api/v2/entries/{hash_id}":
+                heading = "(PUT and POST do the same)"  # shown with PATCH, which it equals
+            assert heading in doc, (method, path)
+    for endpoint in ("GET /api/v0.1/teams/", "GET /api/v0.1/teams/{short_name}/", "POST /api/v0.1/dones/"):
+        assert f"### {endpoint}" in doc

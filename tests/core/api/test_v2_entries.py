@@ -39,7 +39,9 @@ def test_it_creates_an_entry_from_json_and_answers_200_with_it(as_alice, alice, 
     assert entry["completed_on"] is None and entry["archived_at"] is None
     assert entry["team"] == {"hash_id": team.hash_id, "name": "Rocket"}
     assert entry["user"] == {"hash_id": alice.hash_id, "full_name": "Alice Archer", "email_address": alice.email}
-    assert 'class="tag"' in entry["body_formatted"]
+    assert entry["body_formatted"] == (
+        f'shipped the <a href="http://testserver/t/{team.hash_id}/tags/api/" class="tag">#api</a>'
+    )
     stored = Entry.objects.get(hash_id=entry["hash_id"])
     assert (stored.author, stored.team, stored.text) == (alice, team, "shipped the #api")
 
