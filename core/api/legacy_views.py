@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.api.base import ApiView
+from core.api.errors import client_error
 from core.api.legacy_serializers import (
     DoneCreateSerializer,
     DoneFilterSerializer,
@@ -26,6 +27,7 @@ NO_TEAM = "No team with that short_name found."
 
 
 def legacy_exception_handler(exc, context):
+    exc = client_error(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -264,3 +264,36 @@ def test_the_author_deletes_an_entry(as_bob, bob, team):
 def test_a_team_admin_deletes_a_members_entry_as_on_the_web(as_alice, bob, team):
     entry = entry_create(author=bob, team=team, text="off topic")
     assert as_alice.delete(f"/api/v2/entries/{entry.hash_id}").json()["deleted"] is True
+
+
+def test_a_body_over_djangos_limit_is_a_413_json(as_alice, team, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = post(as_alice, team, body="x" * 2000)
+    assert response.status_code == 413
+    assert response.json() == {"error": "The request body is too large"}
+
+
+def test_too_many_form_fields_is_a_400_json(as_alice, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    fields = "&".join(f"f{i}=1" for i in range(20))
+    response = as_alice.post("/api/v2/entries", fields, content_type="application/x-www-form-urlencoded")
+    assert (response.status_code, response.json()) == (400, {"error": "The request has too many fields"})
+
+
+def test_an_unsatisfiable_accept_header_is_a_406_json(as_alice):
+    response = as_alice.get("/api/v2/noop", headers={"Accept": "application/xml"})
+    assert response.status_code == 406
+    assert "error" in response.json()
+
+
+def test_a_completed_goal_does_not_move_teams(as_alice, alice, team):
+    personal = alice.memberships.get(team__is_personal=True).team
+    goal = entry_create(author=alice, team=team, text="[ ] finish")
+    as_alice.patch(f"/api/v2/entries/{goal.hash_id}", {"status": "done"})
+    response = as_alice.patch(f"/api/v2/entries/{goal.hash_id}", {"team_id": personal.hash_id})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"error": "A goal and the done that completed it stay in their team."},
+    )
+    goal.refresh_from_db()
+    assert goal.team == team
