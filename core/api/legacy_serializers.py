@@ -63,15 +63,15 @@ class LegacyDoneSerializer(serializers.Serializer):
         return [{"name": tag.name} for tag in entry.tags.all()]
 
     def get_likes(self, entry) -> list:
-        request = self.context["request"]
+        viewer = self.context["request"].user
         return [
-            {"user": like.user.nickname, "created": caller_time(like.created_at, request)} for like in entry.likes.all()
+            {"user": like.user.nickname, "created": caller_time(like.created_at, viewer)} for like in entry.likes.all()
         ]
 
     def get_comments(self, entry) -> list:
-        request = self.context["request"]
+        viewer = self.context["request"].user
         return [
-            {"id": c.hash_id, "user": c.author.nickname, "text": c.text, "created": caller_time(c.created_at, request)}
+            {"id": c.hash_id, "user": c.author.nickname, "text": c.text, "created": caller_time(c.created_at, viewer)}
             for c in entry.comments.all()
         ]
 

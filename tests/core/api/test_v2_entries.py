@@ -297,3 +297,15 @@ def test_a_completed_goal_does_not_move_teams(as_alice, alice, team):
     )
     goal.refresh_from_db()
     assert goal.team == team
+
+
+def test_the_entry_json_is_made_outside_a_request_for_a_given_viewer(alice, bob, team):
+    """What a webhook's body needs: the receiver's time zone and the site's address, with no request."""
+    from core.api.serializers import EntrySerializer
+
+    bob.time_zone = "Asia/Kolkata"
+    with time_machine.travel(dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC), tick=False):
+        entry = entry_create(author=alice, team=team, text="#offline")
+    data = EntrySerializer(entry, context={"viewer": bob, "base_url": "https://done.example/"}).data
+    assert data["created_at"] == "2026-03-01T17:30:00.000+05:30"
+    assert f'href="https://done.example/t/{team.hash_id}/tags/offline/"' in data["body_formatted"]
