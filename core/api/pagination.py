@@ -87,3 +87,10 @@ class HeaderPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1},
             },
         ]
+
+
+def paginated_response(view, request, queryset, serializer_class):
+    """A page of ``queryset`` as the bare array, with its headers."""
+    paginator = HeaderPagination()
+    page = paginator.paginate_queryset(queryset, request, view)
+    return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)
