@@ -9,7 +9,7 @@ def updated_when_created(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0011_delivery_outbox_every_email")]
+    dependencies = [("core", "0012_delivery_provider_reconciliation")]
 
     operations = [
         migrations.AddField(
