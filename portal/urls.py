@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The configured ESP's webhooks only (inbound replies, delivery tracking): see core/web/inbound.py.
     path("anymail/", include((webhook_urlpatterns(), "anymail"))),
+    path("", include("idt_slack.urls")),
     path("", include("core.urls")),
 ]
 
