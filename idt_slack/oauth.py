@@ -43,7 +43,12 @@ class DatabaseStateStore(OAuthStateStore):
 
     @transaction.atomic
     def take(self, state: str) -> SlackOAuthState | None:
-        row = SlackOAuthState.objects.select_for_update().filter(state=state).select_related("team", "user").first()
+        row = (
+            SlackOAuthState.objects.select_for_update(of=("self",))
+            .filter(state=state)
+            .select_related("team", "user")
+            .first()
+        )
         if row is None:
             return None
         row.delete()

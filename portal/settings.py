@@ -333,7 +333,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # Connecting Slack posts a form that redirects to Slack's authorize page.
+        "form-action": [SELF, SLACK_OAUTH_URL],
         "frame-ancestors": [NONE],
     }
 }

@@ -53,7 +53,9 @@ def sign(body: bytes, *, timestamp: int | None = None, secret: str = SIGNING_SEC
     return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature}
 
 
-def command_body(text: str, *, user_id: str = "U0ALICE", trigger_id: str = "13345224609.738474920.8088930838d88f008e0", **extra) -> bytes:
+def command_body(
+    text: str, *, user_id: str = "U0ALICE", trigger_id: str = "13345224609.738474920.8088930838d88f008e0", **extra
+) -> bytes:
     fields = {
         "token": "deprecated-verification-token",
         "team_id": WORKSPACE["id"],
@@ -80,7 +82,11 @@ def post_command(client, body: bytes, headers: dict | None = None):
 def installation(fake_slack, team, alice) -> SlackInstallation:
     """Alice's team connected to the fake workspace, posting to #done-list."""
     grant = BotGrant(
-        slack_team_id=WORKSPACE["id"], slack_team_name=WORKSPACE["name"], bot_user_id="U0BOT", bot_token=BOT_TOKEN, scopes="commands"
+        slack_team_id=WORKSPACE["id"],
+        slack_team_name=WORKSPACE["name"],
+        bot_user_id="U0BOT",
+        bot_token=BOT_TOKEN,
+        scopes="commands",
     )
     installed = installation_connect(team=team, actor=alice, grant=grant)
     return installation_channel_set(installation=installed, actor=alice, channel_id="C0DONE", channel_name="done-list")
@@ -88,4 +94,6 @@ def installation(fake_slack, team, alice) -> SlackInstallation:
 
 @pytest.fixture
 def alice_in_slack(alice) -> SlackMember:
-    return SlackMember.objects.create(user=alice, slack_team_id=WORKSPACE["id"], slack_user_id="U0ALICE", slack_team_name=WORKSPACE["name"])
+    return SlackMember.objects.create(
+        user=alice, slack_team_id=WORKSPACE["id"], slack_user_id="U0ALICE", slack_team_name=WORKSPACE["name"]
+    )

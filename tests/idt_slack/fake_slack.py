@@ -73,16 +73,20 @@ class FakeSlack:
     def api_oauth_v2_access(self, params, headers):
         if not params.get("code"):
             return 200, {}, {"ok": False, "error": "invalid_code"}
-        return 200, {}, {
-            "ok": True,
-            "access_token": BOT_TOKEN,
-            "token_type": "bot",
-            "scope": "commands,chat:write,chat:write.public,channels:read",
-            "bot_user_id": "U0BOT",
-            "app_id": "A0FAKE",
-            "team": WORKSPACE,
-            "authed_user": {"id": self.next_user},
-        }
+        return (
+            200,
+            {},
+            {
+                "ok": True,
+                "access_token": BOT_TOKEN,
+                "token_type": "bot",
+                "scope": "commands,chat:write,chat:write.public,channels:read",
+                "bot_user_id": "U0BOT",
+                "app_id": "A0FAKE",
+                "team": WORKSPACE,
+                "authed_user": {"id": self.next_user},
+            },
+        )
 
     def api_openid_connect_token(self, params, headers):
         return 200, {}, {"ok": True, "access_token": USER_TOKEN, "token_type": "Bearer", "id_token": "unused"}
@@ -90,14 +94,18 @@ class FakeSlack:
     def api_openid_connect_userInfo(self, params, headers):
         if headers.get("authorization") != f"Bearer {USER_TOKEN}":
             return 200, {}, {"ok": False, "error": "invalid_auth"}
-        return 200, {}, {
-            "ok": True,
-            "sub": self.next_user,
-            "https://slack.com/user_id": self.next_user,
-            "https://slack.com/team_id": WORKSPACE["id"],
-            "https://slack.com/team_name": WORKSPACE["name"],
-            "name": self.users.get(self.next_user, "Someone"),
-        }
+        return (
+            200,
+            {},
+            {
+                "ok": True,
+                "sub": self.next_user,
+                "https://slack.com/user_id": self.next_user,
+                "https://slack.com/team_id": WORKSPACE["id"],
+                "https://slack.com/team_name": WORKSPACE["name"],
+                "name": self.users.get(self.next_user, "Someone"),
+            },
+        )
 
     def api_conversations_list(self, params, headers):
         refused = self._bot(headers)

@@ -31,14 +31,23 @@ def test_it_answers_a_signed_done_at_once_and_a_task_creates_the_entry(installat
     assert response.json() == {"response_type": "ephemeral", "text": "Got it!"}
     assert Entry.objects.count() == 0  # the worker writes it, not the request
     [entry] = _run_all()
-    assert (entry.author, entry.team, entry.kind, entry.text) == (alice, team, "done", "shipped the Slack bridge #slack")
+    assert (entry.author, entry.team, entry.kind, entry.text) == (
+        alice,
+        team,
+        "done",
+        "shipped the Slack bridge #slack",
+    )
     assert list(entry.tags.values_list("name", flat=True)) == ["slack"]
     assert SlackCommand.objects.get().entry == entry
 
 
 @pytest.mark.parametrize(
     ("text", "kind", "body"),
-    [("[ ] write spec", "goal", "write spec"), ("! waiting on keys", "blocker", "waiting on keys"), ("[x] tests", "done", "tests")],
+    [
+        ("[ ] write spec", "goal", "write spec"),
+        ("! waiting on keys", "blocker", "waiting on keys"),
+        ("[x] tests", "done", "tests"),
+    ],
 )
 def test_it_applies_the_markers(installation, alice_in_slack, text, kind, body):
     post_command(Client(), command_body(text))
@@ -61,8 +70,15 @@ def test_a_tampered_request_is_a_401_and_nothing_happens(installation, alice_in_
     assert response.status_code == 401
     wrong_secret = post_command(Client(), body, sign(body, secret="not-the-secret"))
     assert wrong_secret.status_code == 401
-    assert post_command(Client(), body, {"X-Slack-Request-Timestamp": "yesterday", "X-Slack-Signature": "v0=00"}).status_code == 401
-    assert Client().post("/slack/commands", data=body, content_type="application/x-www-form-urlencoded").status_code == 401
+    assert (
+        post_command(
+            Client(), body, {"X-Slack-Request-Timestamp": "yesterday", "X-Slack-Signature": "v0=00"}
+        ).status_code
+        == 401
+    )
+    assert (
+        Client().post("/slack/commands", data=body, content_type="application/x-www-form-urlencoded").status_code == 401
+    )
     assert not SlackCommand.objects.exists() and not Entry.objects.exists()
 
 
@@ -111,7 +127,13 @@ def test_empty_text_gets_a_hint_and_no_entry(installation, alice_in_slack):
 def second_team(alice, installation):
     """Another of Alice's teams, connected to the same workspace."""
     other = team_create(owner=alice, name="Launchpad")
-    grant = BotGrant(slack_team_id=WORKSPACE["id"], slack_team_name="Rocket Works", bot_user_id="U0BOT", bot_token=BOT_TOKEN, scopes="")
+    grant = BotGrant(
+        slack_team_id=WORKSPACE["id"],
+        slack_team_name="Rocket Works",
+        bot_user_id="U0BOT",
+        bot_token=BOT_TOKEN,
+        scopes="",
+    )
     installation_connect(team=other, actor=alice, grant=grant)
     return other
 

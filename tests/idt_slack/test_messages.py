@@ -31,7 +31,9 @@ def _post(entry: Entry) -> SlackMessage | None:
     return message_send(message_id=pk) if pk else None
 
 
-def test_every_new_entry_is_owed_to_the_channel_once_its_transaction_commits(installation, bob, team, django_capture_on_commit_callbacks):
+def test_every_new_entry_is_owed_to_the_channel_once_its_transaction_commits(
+    installation, bob, team, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         entry = entry_create(author=bob, team=team, text="! waiting on keys")
     message = SlackMessage.objects.get(entry=entry)
@@ -90,7 +92,9 @@ def test_a_missing_or_archived_channel_disables_the_link_and_says_why(installati
     assert _post(entry_create(author=bob, team=team, text="again")) is None
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     # The admin picks another channel: the link works again.
-    installation_channel_set(installation=installation, actor=installation.installed_by, channel_id="C0GENERAL", channel_name="general")
+    installation_channel_set(
+        installation=installation, actor=installation.installed_by, channel_id="C0GENERAL", channel_name="general"
+    )
     assert _post(entry_create(author=bob, team=team, text="third")).status == Status.SENT
 
 
@@ -102,7 +106,9 @@ def test_a_revoked_token_disables_the_link_until_slack_is_connected_again(instal
     installation.refresh_from_db()
     assert (installation.state, installation.last_error) == (SlackInstallation.State.DISABLED, code)
     with pytest.raises(ValueError, match="connect Slack again"):
-        installation_channel_set(installation=installation, actor=installation.installed_by, channel_id="C0GENERAL", channel_name="general")
+        installation_channel_set(
+            installation=installation, actor=installation.installed_by, channel_id="C0GENERAL", channel_name="general"
+        )
 
 
 def test_a_short_rate_limit_is_waited_out_in_the_worker(installation, fake_slack, bob, team):
@@ -164,7 +170,9 @@ def test_a_sender_killed_mid_call_is_marked_interrupted_and_never_posted_again(i
 
 
 def _due_now(installation: SlackInstallation, now: dt.datetime) -> None:
-    SlackInstallation.objects.filter(pk=installation.pk).update(next_digest_at=now - dt.timedelta(seconds=5), digest_days="0123456")
+    SlackInstallation.objects.filter(pk=installation.pk).update(
+        next_digest_at=now - dt.timedelta(seconds=5), digest_days="0123456"
+    )
 
 
 def test_the_digest_is_owed_once_per_team_and_local_day_across_ticks(
@@ -188,7 +196,9 @@ def test_the_digest_is_owed_once_per_team_and_local_day_across_ticks(
     assert message_send(message_id=digest.pk) is None
     [post] = fake_slack.posts_to("C0DONE")
     blocks = " ".join(b.get("text", {}).get("text", "") for b in post["blocks"] if "text" in b)
-    assert "Rocket" in blocks and "Bob Baker" in blocks and "shipped the bridge" in blocks and "waiting on keys" in blocks
+    assert (
+        "Rocket" in blocks and "Bob Baker" in blocks and "shipped the bridge" in blocks and "waiting on keys" in blocks
+    )
     assert "No update from Alice Archer." in post["blocks"][-1]["elements"][0]["text"]
     installation.refresh_from_db()
     assert installation.next_digest_at > now
@@ -238,7 +248,9 @@ def test_disconnecting_revokes_and_deletes_the_token(installation, fake_slack, a
     assert installation.bot_token_encrypted == "" and installation.state == "disconnected"
     assert fake_slack.revoked == [f"Bearer {BOT_TOKEN}"]
     assert SlackMessage.objects.get(pk=pk).status == Status.SKIPPED
-    assert message_owe_for_entry(entry_id=entry_create(author=bob, team=team, text="after").pk, enqueue=Handed()) is None
+    assert (
+        message_owe_for_entry(entry_id=entry_create(author=bob, team=team, text="after").pk, enqueue=Handed()) is None
+    )
 
 
 def test_only_a_team_admin_changes_the_slack_link(installation, bob):
