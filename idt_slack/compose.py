@@ -43,32 +43,52 @@ def entry_message(entry: Entry) -> dict:
     }
 
 
-def digest_message(*, team, day: dt.date, viewer) -> dict | None:
-    """The team's ``day`` by person (dones, goals, blockers) and who has not posted; None if nobody did."""
-    members = team_day(team=team, day=day, viewer=viewer)
-    posted = [m for m in members if m.posted]
+def digest_days(*, digest_days: str, local_date: dt.date) -> list[dt.date]:
+    """The days a digest on ``local_date`` is about: from the previous digest day up to yesterday, so
+    Monday's digest (on a weekday schedule) tells Friday's and the weekend's news. A week at most."""
+    chosen = {int(d) for d in digest_days if d.isdigit() and int(d) < 7}
+    for back in range(1, 8):
+        if (local_date - dt.timedelta(days=back)).weekday() in chosen:
+            break
+    return [local_date - dt.timedelta(days=b) for b in range(back, 0, -1)]
+
+
+def _days_title(days: list[dt.date]) -> str:
+    return f"on {_day(days[0])}" if len(days) == 1 else f"from {_day(days[0])} to {_day(days[-1])}"
+
+
+def digest_message(*, team, days: list[dt.date], viewer) -> dict | None:
+    """The team's news of ``days`` by person (dones, goals, blockers) and who has not posted; None if
+    nobody posted."""
+    people: dict[int, dict] = {}
+    for day in days:
+        for member in team_day(team=team, day=day, viewer=viewer):
+            person = people.setdefault(member.member.pk, {"name": member.member.display_name, "kinds": {}})
+            for kind, entries in (
+                (Entry.Kind.DONE, member.done),
+                (Entry.Kind.GOAL, member.goals),
+                (Entry.Kind.BLOCKER, member.blockers),
+            ):
+                person["kinds"].setdefault(kind, []).extend(entries)
+    posted = [p for p in people.values() if any(p["kinds"].values())]
     if not posted:
         return None
-    url = _link(reverse("team_day", args=[team.hash_id])) + f"?date={day.isoformat()}"
-    title = f"{team.name} — what got done on {_day(day)}"
+    url = _link(reverse("team_day", args=[team.hash_id])) + f"?date={days[-1].isoformat()}"
+    title = f"{team.name} — what got done {_days_title(days)}"
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}]
-    for member in posted:
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(member.member.display_name)}*"}}
-        )
-        for kind, entries in (
-            (Entry.Kind.DONE, member.done),
-            (Entry.Kind.GOAL, member.goals),
-            (Entry.Kind.BLOCKER, member.blockers),
-        ):
+    for person in posted:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(person['name'])}*"}})
+        for kind, entries in person["kinds"].items():
             if entries:
                 lines = "\n".join(f"• {escape(e.text)}" for e in entries)
                 blocks.append(
                     {"type": "section", "text": {"type": "mrkdwn", "text": f"_{LABELS[kind]}_\n{lines}"[:3000]}}
                 )
-    quiet = [m.member.display_name for m in members if not m.posted]
+    quiet = [p["name"] for p in people.values() if not any(p["kinds"].values())]
     footer = f"No update from {', '.join(quiet)}." if quiet else "Everyone posted."
+    # Slack takes 50 blocks a message: a very big team's digest ends with the link to the whole day.
+    blocks = blocks[:49]
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{escape(footer)} <{url}|Open the day>"}]}
     )
-    return {"text": title, "blocks": blocks[:50]}
+    return {"text": title, "blocks": blocks}

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from core.localtime import zone_for
 from core.models import Entry
 from idt_slack.client import DISABLING_ERRORS, error_code, retry_after, web_client
-from idt_slack.compose import digest_message, entry_message
+from idt_slack.compose import digest_days, digest_message, entry_message
 from idt_slack.crypto import token_decrypt
 from idt_slack.models import SlackInstallation, SlackMessage
 from idt_slack.services.installations import digest_next_at, installation_disable, installation_error_record
@@ -191,8 +191,8 @@ def _compose(message: SlackMessage) -> dict | None:
     if message.kind == Kind.ENTRY:
         return entry_message(message.entry)
     installation = message.installation
-    day = message.local_date - dt.timedelta(days=1)  # the morning digest is about the day before
-    return digest_message(team=installation.team, day=day, viewer=installation.installed_by)
+    days = digest_days(digest_days=installation.digest_days, local_date=message.local_date)
+    return digest_message(team=installation.team, days=days, viewer=installation.installed_by)
 
 
 def _claim(message: SlackMessage, *, channel_id: str, now: dt.datetime) -> bool:

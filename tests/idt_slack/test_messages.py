@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.models import Entry
 from core.services.entries import entry_create
+from idt_slack.compose import digest_days, digest_message
 from idt_slack.crypto import token_decrypt
 from idt_slack.models import SlackInstallation, SlackMessage
 from idt_slack.services.installations import installation_channel_set, installation_disconnect
@@ -258,3 +259,28 @@ def test_only_a_team_admin_changes_the_slack_link(installation, bob):
 
     with pytest.raises(PermissionDenied):
         installation_disconnect(installation=installation, actor=bob)
+
+
+def test_the_digest_covers_the_days_since_the_previous_digest_day():
+    monday, tuesday = dt.date(2026, 11, 30), dt.date(2026, 12, 1)
+    friday = dt.date(2026, 11, 27)
+    assert digest_days(digest_days="01234", local_date=monday) == [
+        friday,
+        friday + dt.timedelta(1),
+        friday + dt.timedelta(2),
+    ]
+    assert digest_days(digest_days="01234", local_date=tuesday) == [monday]
+    assert digest_days(digest_days="0", local_date=monday) == [monday - dt.timedelta(days=d) for d in range(7, 0, -1)]
+
+
+def test_mondays_digest_tells_fridays_news(installation, fake_slack, bob, team):
+    now = timezone.now()
+    today = now.date()
+    friday = today - dt.timedelta(days=(today.weekday() - 4) % 7 or 7)
+    entry_create(author=bob, team=team, text="shipped on friday", occurred_on=friday)
+    monday = friday + dt.timedelta(days=3)
+    message = digest_message(team=team, days=digest_days(digest_days="01234", local_date=monday), viewer=bob)
+    assert "shipped on friday" in str(message["blocks"])
+    assert message["text"].endswith(
+        f"from {friday:%a} {friday:%b} {friday.day} to {monday - dt.timedelta(1):%a} {(monday - dt.timedelta(1)):%b} {(monday - dt.timedelta(1)).day}"
+    )
