@@ -1,5 +1,7 @@
 """Small helpers the views share."""
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -35,6 +37,9 @@ def safe_next(request) -> str | None:
     return None
 
 
-def page_panels(request, page: str, **context) -> list[str]:
-    """Sections other apps add to one of core's pages (settings.PAGE_PANELS), so core imports none of them."""
-    return [import_string(path)(request, **context) for path in getattr(settings, "PAGE_PANELS", {}).get(page, [])]
+def page_panels(request, page: str, **context) -> list:
+    """Sections other apps add to one of core's pages (settings.PAGE_PANELS), so core imports none of them.
+    Each is rendered where the page's template writes ``{{ panel }}`` (the template calls it), not before."""
+    return [
+        partial(import_string(path), request, **context) for path in getattr(settings, "PAGE_PANELS", {}).get(page, [])
+    ]

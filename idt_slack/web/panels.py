@@ -11,15 +11,16 @@ from idt_slack.web.forms import DigestForm
 
 
 def user_settings_panel(request, **context) -> str:
+    ready = configured()  # no Slack set up: nothing to look up
     return render_to_string(
         "idt_slack/user_panel.html",
-        {"configured": configured(), "links": member_links(user=request.user)},
+        {"configured": ready, "links": member_links(user=request.user) if ready else []},
         request=request,
     )
 
 
 def team_settings_panel(request, *, team, is_admin: bool, **context) -> str:
-    installation = installation_for_team(team=team)
+    installation = installation_for_team(team=team) if configured() else None
     channels, channels_error = [], ""
     if is_admin and installation and installation.bot_token_encrypted:
         try:

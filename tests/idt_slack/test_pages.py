@@ -133,3 +133,20 @@ def test_support_sees_each_teams_slack_link_state_and_last_error_never_the_token
     assert "Workspace Rocket Works → #done-list: Disabled by an error from Slack" in slack
     assert "last error: channel_not_found at" in slack
     assert BOT_TOKEN not in page and installation.bot_token_encrypted not in page
+
+
+def test_the_slack_section_of_your_settings_costs_two_queries_however_many_links(
+    fake_slack, installation, alice_in_slack, alice, django_assert_max_num_queries
+):
+    from core.services.teams import team_create
+    from idt_slack.models import SlackMember
+
+    for n in range(3):
+        team_create(owner=alice, name=f"Side {n}")
+        SlackMember.objects.create(user=alice, slack_team_id=f"T0OTHER{n}", slack_user_id="U0ALICE")
+    client = _client(alice)
+    # The page's own six (maintenance flag, session, user, memberships, notifications, addresses) and the
+    # Slack section's two (links, their connected teams).
+    with django_assert_max_num_queries(6 + 2):
+        page = client.get("/u/settings/").content.decode()
+    assert page.count("data-slack-link=") == 4
