@@ -57,6 +57,10 @@ class DatabaseStateStore(OAuthStateStore):
     def consume(self, state: str) -> bool:
         return self.take(state) is not None
 
+    def prune(self) -> int:
+        """Forget states nobody came back with (the person closed Slack's page)."""
+        return SlackOAuthState.objects.filter(expires_at__lt=timezone.now()).delete()[0]
+
 
 def install_url(*, state: str) -> str:
     generator = AuthorizeUrlGenerator(

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
+from idt_slack.oauth import DatabaseStateStore
 from idt_slack.services.commands import command_run, commands_sweep
 from idt_slack.services.messages import digests_claim_due, message_owe_for_entry, message_send, messages_sweep
 
@@ -42,8 +43,10 @@ def digests_tick() -> int:
 
 @shared_task(name="scheduled.slack_sweep")
 def sweep() -> dict:
-    """Every minute: dispatch again the commands and messages whose dispatch was lost; close dead claims."""
+    """Every minute: dispatch again the commands and messages whose dispatch was lost; close dead claims;
+    forget expired OAuth states."""
     return {
         "messages": messages_sweep(enqueue=enqueue_message),
         "commands": commands_sweep(enqueue=enqueue_command),
+        "oauth_states_forgotten": DatabaseStateStore().prune(),
     }

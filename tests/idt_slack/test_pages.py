@@ -150,3 +150,20 @@ def test_the_slack_section_of_your_settings_costs_two_queries_however_many_links
     with django_assert_max_num_queries(6 + 2):
         page = client.get("/u/settings/").content.decode()
     assert page.count("data-slack-link=") == 4
+
+
+def test_the_sweep_forgets_oauth_states_nobody_came_back_with(fake_slack, alice, team):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from idt_slack.tasks import sweep
+
+    store = DatabaseStateStore()
+    fresh = store.issue(purpose="install", user=alice, team=team)
+    SlackOAuthState.objects.create(
+        state="stale", purpose="link", user=alice, expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert sweep()["oauth_states_forgotten"] == 1
+    assert list(SlackOAuthState.objects.values_list("state", flat=True)) == [fresh]
+    assert store.consume(fresh) and not store.consume(fresh)
