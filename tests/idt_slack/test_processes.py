@@ -70,8 +70,11 @@ def test_a_done_from_slack_is_written_by_the_worker_and_posted_to_the_channel(
     assert len(fake_slack.posts_to("C0DONE")) == 1
 
 
-def test_the_digest_goes_out_once_a_day_across_beat_ticks_and_a_worker_restart(fake_slack, installation, bob, team):
+def test_the_digest_goes_out_once_a_day_across_beat_ticks_and_a_worker_restart(
+    fake_slack, installation, bob, team, settings
+):
     queue = f"slack-{uuid.uuid4().hex[:8]}"
+    settings.SLACK_QUEUE = queue  # the entry's own post, owed here, goes to this test's worker
     yesterday = (timezone.now() - dt.timedelta(days=1)).date()
     entry_create(author=bob, team=team, text="shipped the digest", occurred_on=yesterday)
     SlackInstallation.objects.update(digest_days="0123456", next_digest_at=timezone.now() - dt.timedelta(seconds=2))
