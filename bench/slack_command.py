@@ -26,6 +26,7 @@ os.environ.update(
     CELERY_BROKER_URL="memory://",
     DJANGO_ALLOWED_HOSTS="testserver",
     DJANGO_SECURE_SSL_REDIRECT="false",
+    LOG_LEVEL="ERROR",  # 200 refused requests would each log a warning
 )
 
 import _django  # noqa: E402  (configures Django)
