@@ -37,8 +37,16 @@ from django_celery_results.models import TaskResult  # noqa: E402
 from ops.admin.tasks.admin import TaskResultAdmin  # noqa: E402
 
 TABLE = TaskResult._meta.db_table
-TASKS = ["scheduled.reminder_send", "scheduled.digest_send", "scheduled.heartbeat_sweep", "scheduled.ops_prune",
-         "scheduled.slack_post", "scheduled.inbound_parse", "scheduled.export_build", "scheduled.ops_echo"]
+TASKS = [
+    "scheduled.reminder_send",
+    "scheduled.digest_send",
+    "scheduled.heartbeat_sweep",
+    "scheduled.ops_prune",
+    "scheduled.slack_post",
+    "scheduled.inbound_parse",
+    "scheduled.export_build",
+    "scheduled.ops_echo",
+]
 FILL = """
 INSERT INTO __TABLE__ (task_id, task_name, periodic_task_name, status, worker, content_type, content_encoding,
                      task_args, task_kwargs, result, meta, traceback, date_created, date_started, date_done)
@@ -101,26 +109,37 @@ def main() -> None:
     from core.models import User
 
     user = User.objects.filter(email="bench@idonethis.test").first() or User.objects.create_superuser(
-        email="bench@idonethis.test", password="bench-password-1")
+        email="bench@idonethis.test", password="bench-password-1"
+    )
     ours, stock = TaskResultAdmin(TaskResult, admin.site), StockTaskResultAdmin(TaskResult, admin.site)
     print("| rows | fill s | view | ours ms | stock ms | stock / ours |")
     print("|---:|---:|---|---:|---:|---:|")
     for size in [int(s) for s in options.sizes.split(",")]:
         filled = fill_to(size)
         some_id = TaskResult.objects.filter(id=size // 2).values_list("task_id", flat=True).first()
-        views = {"unfiltered": {}, "state=FAILURE": {"status": "FAILURE"},
-                 "task=digest_send": {"task_name": "scheduled.digest_send"}, "search id": {"q": some_id}}
-        stock_views = {"unfiltered": {}, "state=FAILURE": {"status__exact": "FAILURE"},
-                       "task=digest_send": {"task_name": "scheduled.digest_send"}, "search id": {"q": some_id}}
+        views = {
+            "unfiltered": {},
+            "state=FAILURE": {"status": "FAILURE"},
+            "task=digest_send": {"task_name": "scheduled.digest_send"},
+            "search id": {"q": some_id},
+        }
+        stock_views = {
+            "unfiltered": {},
+            "state=FAILURE": {"status__exact": "FAILURE"},
+            "task=digest_send": {"task_name": "scheduled.digest_send"},
+            "search id": {"q": some_id},
+        }
         for view, params in views.items():
             if options.only_ours:
                 print(f"| {size:,} | | {view} | {render_ms(ours, params, user, options.repeat):.1f} | | |")
                 continue
             mine = render_ms(ours, params, user, options.repeat)
-            theirs = render_ms(stock, stock_views[view], user,
-                               options.stock_repeat if size < 10_000_000 else options.stock_repeat_10m)
-            print(f"| {size:,} | {filled:.0f} | {view} | {mine:.1f} | {theirs:.1f} | {theirs / mine:.0f}× |",
-                  flush=True)
+            theirs = render_ms(
+                stock, stock_views[view], user, options.stock_repeat if size < 10_000_000 else options.stock_repeat_10m
+            )
+            print(
+                f"| {size:,} | {filled:.0f} | {view} | {mine:.1f} | {theirs:.1f} | {theirs / mine:.0f}× |", flush=True
+            )
             filled = 0.0
 
 

@@ -13,6 +13,7 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["scheduled"])
 app.autodiscover_tasks(["scheduled"], related_name="ops_tasks")
+app.autodiscover_tasks(["idt_slack"])
 # Processes report heartbeats (ops) — wired here because portal is where pieces are connected.
 import ops.runtime.celery_signals  # noqa: E402,F401
 import ops.runtime.task_arguments  # noqa: E402,F401  (args and kwargs stored as exact JSON)

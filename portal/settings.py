@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "scheduled",
+    "idt_slack",
 ]
 
 MIDDLEWARE = [
@@ -326,6 +327,34 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Slack (idt_slack/): the Slack app's credentials; without them the Slack panels say "not set up" ----
+SLACK_CLIENT_ID = env.str("SLACK_CLIENT_ID", default="")
+SLACK_CLIENT_SECRET = env.str("SLACK_CLIENT_SECRET", default="")
+SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")
+# A Fernet key for bot tokens at rest; unset, one is derived from DJANGO_SECRET_KEY (rotating that then
+# means reconnecting Slack).
+SLACK_TOKEN_KEY = env.str("SLACK_TOKEN_KEY", default="")
+# Where slack_sdk calls the Web API and where people are sent to authorize (a local fake in tests).
+SLACK_API_URL = env.str("SLACK_API_URL", default="https://slack.com/api/")
+SLACK_OAUTH_URL = env.str("SLACK_OAUTH_URL", default="https://slack.com")
+SLACK_API_TIMEOUT_SECONDS = env.int("SLACK_API_TIMEOUT_SECONDS", default=10)
+SLACK_QUEUE = env.str("SLACK_QUEUE", default=DELIVERY_QUEUE)
+# A 429 is retried in the worker this many times when Retry-After is at most this long; otherwise
+# the message waits (not_before) for the sweeper. Every message is tried SLACK_MAX_ATTEMPTS times at most.
+SLACK_RATE_LIMIT_RETRIES = env.int("SLACK_RATE_LIMIT_RETRIES", default=2)
+SLACK_INLINE_RETRY_MAX_SECONDS = env.int("SLACK_INLINE_RETRY_MAX_SECONDS", default=5)
+SLACK_MAX_ATTEMPTS = env.int("SLACK_MAX_ATTEMPTS", default=4)
+SLACK_REDISPATCH_AFTER_SECONDS = env.int("SLACK_REDISPATCH_AFTER_SECONDS", default=2 * 60)
+SLACK_CLAIM_TIMEOUT_SECONDS = env.int("SLACK_CLAIM_TIMEOUT_SECONDS", default=15 * 60)
+SLACK_DIGEST_MAX_LATENESS_HOURS = env.int("SLACK_DIGEST_MAX_LATENESS_HOURS", default=6)
+SLACK_POST_LOOKBACK_MINUTES = env.int("SLACK_POST_LOOKBACK_MINUTES", default=60)
+SLACK_COMMAND_RETENTION_DAYS = env.int("SLACK_COMMAND_RETENTION_DAYS", default=7)
+# Sections other apps add to core's pages (core imports none of them): callables (request, **context) -> HTML.
+PAGE_PANELS = {
+    "user_settings": ["idt_slack.web.panels.user_settings_panel"],
+    "team_settings": ["idt_slack.web.panels.team_settings_panel"],
+}
+
 # --- production posture (DJANGO_DEBUG off) ------------------------------------------------------
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # Heroku's router terminates TLS
@@ -352,7 +381,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # Connecting Slack posts a form that redirects to Slack's authorize page.
+        "form-action": [SELF, SLACK_OAUTH_URL],
         "frame-ancestors": [NONE],
     }
 }

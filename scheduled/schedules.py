@@ -55,4 +55,16 @@ SCHEDULES = {
         "task": "scheduled.login_failures_prune",
         "crontab": {"minute": "27", "hour": "3", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     },
+    # Every minute: owe the Slack channel digests that are due (each link's digest time in its zone),
+    # claimed with the same compare-and-set as the email digests, and dispatch them.
+    "slack-digests-tick": {
+        "task": "scheduled.slack_digests_tick",
+        "every_seconds": 60,
+    },
+    # Every minute: dispatch again the /done commands and channel messages whose message was lost, owe
+    # posts whose entry signal never ran, and mark "interrupted" the posts whose sender died mid-call.
+    "slack-sweep": {
+        "task": "scheduled.slack_sweep",
+        "every_seconds": 60,
+    },
 }

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -13,6 +14,7 @@ from core.permissions import DELETE_ENTRY, staff_holds
 from core.services.notifications import notification_create
 from core.services.schedules import membership_emails_restore
 from core.services.teams import can_admin_team
+from core.signals import entry_created
 from core.text import clean_text, nicknames_in, render_html, tags_in
 
 MAX_ENTRY_LENGTH = 5000
@@ -91,6 +93,8 @@ def entry_create(
         goal=goal,
     )
     _apply_tags_and_mentions(entry=entry, people=people, actor=author)
+    # Integrations (Slack) hear of the entry once it is committed; a failing receiver never fails the write.
+    transaction.on_commit(partial(entry_created.send, sender=Entry, entry_id=entry.pk), robust=True)
     # Posting again lifts the inactivity throttle: daily emails resume at once.
     for membership in Membership.objects.filter(team=team, user=author, emails_throttled=True).select_related("user"):
         membership_emails_restore(membership=membership, actor=author)

@@ -9,7 +9,7 @@ from core.models import Membership
 from core.selectors.entries import notifications_for
 from core.services import accounts
 from core.services.notifications import notifications_mark_read
-from core.web.common import posted
+from core.web.common import page_panels, posted
 from core.web.forms import EmailForm, NotificationPrefsForm, ProfileForm, ScheduleForm
 
 
@@ -117,7 +117,8 @@ def user_settings_view(request):
     if request.method == "POST" and _save(request, forms):
         messages.success(request, "Saved.")
         return redirect("user_settings")
-    return render(request, "core/user_settings.html", forms, status=400 if request.method == "POST" else 200)
+    context = {**forms, "panels": page_panels(request, "user_settings")}
+    return render(request, "core/user_settings.html", context, status=400 if request.method == "POST" else 200)
 
 
 @login_required

@@ -1,8 +1,12 @@
 """Small helpers the views share."""
 
+from functools import partial
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 
 
 def posted(request):
@@ -31,3 +35,11 @@ def safe_next(request) -> str | None:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return None
+
+
+def page_panels(request, page: str, **context) -> list:
+    """Sections other apps add to one of core's pages (settings.PAGE_PANELS), so core imports none of them.
+    Each is rendered where the page's template writes ``{{ panel }}`` (the template calls it), not before."""
+    return [
+        partial(import_string(path), request, **context) for path in getattr(settings, "PAGE_PANELS", {}).get(page, [])
+    ]

@@ -22,7 +22,7 @@ from core.services.teams import (
     organization_update,
     team_update,
 )
-from core.web.common import posted, run_service
+from core.web.common import page_panels, posted, run_service
 from core.web.forms import InviteForm, OrganizationForm, RoleForm, TeamSettingsForm
 
 
@@ -133,6 +133,7 @@ def team_settings_view(request, team_hash):
         else [],
         "org_roles": OrganizationMembership.Role.choices,
     }
+    context["panels"] = page_panels(request, "team_settings", team=team, is_admin=context["is_admin"])
     return render(request, "core/team_settings.html", context)
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.emails.common import team_address
 from core.emails.reminders import reminder_prompt
 from core.models import Delivery, Entry, Invitation, Membership, Team
+from idt_slack.selectors import support_items as slack_support_items
 from ops.selectors.people import days_in_words
 
 CHART_DAYS = 56  # eight weeks
@@ -68,7 +69,7 @@ def team_overview(*, hash_id: str, now: dt.datetime | None = None) -> TeamOvervi
         )[:10]
     )
     integrations = [
-        Integration("Slack", [], "none: this build has no Slack integration installed (idt_slack)."),
+        Integration("Slack", slack_support_items(team=team), "none: this team has not connected Slack."),  # 6
         Integration("Webhooks", [], "none: this build has no outgoing webhooks."),
     ]
     return TeamOverview(

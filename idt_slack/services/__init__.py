@@ -1,0 +1,1 @@
+"""Writes of the Slack integration: installations and member links, commands, owed channel messages."""
