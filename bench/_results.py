@@ -37,7 +37,7 @@ class Result:
     def goal(self) -> str:
         parts = []
         if self.min_ratio is not None:
-            parts.append(f"≥ {self.min_ratio:g}×")
+            parts.append(f"≥ {self.min_ratio:.3g}×")
         if self.max_figure is not None:
             parts.append(f"≤ {self.max_figure:g} {self.unit}")
         if self.min_figure is not None:

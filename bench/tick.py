@@ -4,20 +4,24 @@
 
 Rows are made with generate_series (no ORM loops) through the models' own columns (bench/_rows.py).
 The tick's cost should follow the number due, not the table: it reads next_reminder_at through its
-index and claims with SKIP LOCKED batches. The smallest size is the same-run baseline: the table is
-emptied first when it already holds more bench members than that.
+index and claims with SKIP LOCKED batches. Each size has its own database (``<name>_<size>``, built
+once and reused); the sizes are ticked in alternation, the smallest being the same-run baseline.
 """
 
+import os
 import statistics
 import time
 
-import _django  # noqa: F401  (configures Django)
-from _results import Result, parser, report
-from _rows import insert_select
-from django.db import connection, transaction
+os.environ.setdefault("DB_POOL_MAX_SIZE", "0")  # one connection, switched between the sizes' databases
 
-from core.models import Membership, Organization, Team, User
-from core.services.deliveries import deliveries_claim_due
+import _databases  # noqa: E402
+import _django  # noqa: E402
+from _results import Result, parser, report  # noqa: E402
+from _rows import insert_select  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from core.models import Membership, Organization, Team, User  # noqa: E402
+from core.services.deliveries import deliveries_claim_due  # noqa: E402
 
 TIME_ZONES = "(ARRAY['UTC','America/New_York','Europe/Berlin','Asia/Tokyo','Australia/Sydney'])[1 + g %% 5]"
 SERIES = "FROM generate_series(%(first)s, %(last)s) AS g"
@@ -90,14 +94,11 @@ def make_due(due: int) -> None:
         )
 
 
-def measure(due: int, runs: int) -> tuple[float, dict]:
-    timings, counts = [], {}
-    for _ in range(runs):
-        make_due(due)
-        started = time.perf_counter()
-        counts = deliveries_claim_due(enqueue=lambda delivery_id: None)
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings), counts
+def tick_once(due: int) -> tuple[float, dict]:
+    make_due(due)
+    started = time.perf_counter()
+    counts = deliveries_claim_due(enqueue=lambda delivery_id: None)
+    return time.perf_counter() - started, counts
 
 
 def explain() -> str:
@@ -115,9 +116,17 @@ def bench_members() -> int:
         return cursor.fetchone()[0]
 
 
-def empty_tables() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE core_user, core_organization CASCADE")
+def build(size: int) -> str:
+    """This size's own database (``<DATABASE_URL's name>_<size>``), filled to ``size`` members once."""
+    url = _databases.sibling(os.environ["DATABASE_URL"], str(size))
+    _databases.use(url)
+    _django.migrate()
+    have = bench_members()
+    if have != size:
+        started = time.perf_counter()
+        grow_to(size, have)
+        print(f"{size:,} memberships built in {time.perf_counter() - started:.1f} s", flush=True)
+    return url
 
 
 def main(argv: list[str] | None = None) -> list[Result]:
@@ -128,25 +137,20 @@ def main(argv: list[str] | None = None) -> list[Result]:
     args = options.parse_args(argv)
     if args.quick:
         args.sizes, args.due, args.runs = "2000,20000", 100, 3
-    _django.migrate()
     sizes = [int(s) for s in args.sizes.split(",")]
-    have = bench_members()
-    if have > sizes[0]:
-        print(f"(table has {have:,} bench members, more than the baseline's {sizes[0]:,}: emptied and rebuilt)")
-        empty_tables()
-        have = 0
-    medians = {}
+    databases = {size: build(size) for size in sizes}
+    timings: dict[int, list[float]] = {size: [] for size in sizes}
+    for _ in range(args.runs):  # sizes in alternation: both see the same load from the rest of the machine
+        for size in sizes:
+            _databases.use(databases[size])
+            seconds, counts = tick_once(args.due)
+            timings[size].append(seconds)
+    medians = {size: statistics.median(times) for size, times in timings.items()}
     for size in sizes:
-        started = time.perf_counter()
-        grow_to(size, have)
-        have = size
-        built = time.perf_counter() - started
-        medians[size], counts = measure(args.due, args.runs)
         print(
             f"memberships={size:>9,}  due={args.due}  tick median={medians[size] * 1000:8.1f} ms"
-            f"  ({medians[size] / args.due * 1e6:6.0f} µs per due member; claimed {counts['reminder']})"
-            f"  [rows built in {built:.1f}s]",
-            flush=True,
+            f"  ({medians[size] / args.due * 1e6:6.0f} µs per due member)"
+            f"  runs: {', '.join(f'{t * 1000:.0f}' for t in timings[size])} ms"
         )
     print("plan of the claim query:\n" + explain())
     small, big = sizes[0], sizes[-1]
