@@ -21,6 +21,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTPS = {"X-Forwarded-Proto": "https"}  # as Heroku's router says: production settings redirect plain HTTP
+# The Procfile's web flags: trust the router's X-Forwarded-* headers.
+PROXY = [
+    "--trusted-proxy=*",
+    "--trusted-proxy-headers=x-forwarded-for x-forwarded-proto x-forwarded-port",
+    "--clear-untrusted-proxy-headers",
+]
 
 
 def free_port() -> int:
@@ -51,7 +57,7 @@ def serve(
     """A waitress process serving ``app``; yields its base URL and the process (for its pid: RSS)."""
     port = free_port()
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={threads}", app],
+        [str(ROOT / ".venv/bin/waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={threads}", *PROXY, app],
         cwd=ROOT,
         env=env or production_env(),
         stdout=subprocess.DEVNULL,

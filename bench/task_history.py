@@ -10,8 +10,10 @@ unfiltered, by state, by task name, search by task id. Medians, milliseconds.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/idt_bench_task_history \
         .venv/bin/python bench/task_history.py --sizes 10000,1000000
 
-The first size is the baseline of "flat as the table grows": when the table already holds more rows
-than that it is emptied and filled again. ``--sizes 10000000`` alone measures 10M (a fill of ~30 min).
+Each size has its own database (``<name>_<size>``, filled once and reused by later runs) served by
+its own web process; the two pages are requested in alternation (the same load from the rest of the
+machine on both). The first size is the baseline of "flat as the table grows". ``--sizes 10000,10000000``
+measures 10M (a fill of ~30 min the first time).
 """
 
 import os
@@ -27,6 +29,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import _databases  # noqa: E402
 import _http  # noqa: E402
 from _results import Result, parser, report  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
@@ -35,6 +38,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils.http import urlencode  # noqa: E402
 from django_celery_results.models import TaskResult  # noqa: E402
+
+OURS = "/admin/django_celery_results/taskresult/"
+STOCK = "/stock-admin/django_celery_results/taskresult/"
+VIEWS = ("unfiltered", "state filter", "task filter", "search by id")
 
 TABLE = TaskResult._meta.db_table
 TASKS = [
@@ -79,11 +86,6 @@ def fill_to(size: int) -> float:
         return time.perf_counter() - started
 
 
-def empty_table() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {TABLE}")  # noqa: S608
-
-
 def session_cookie(user) -> str:
     """A logged-in session in the database the server reads, as the login view would leave it."""
     session = SessionStore()
@@ -105,54 +107,61 @@ def views(size: int) -> dict[str, tuple[dict, dict]]:
     }
 
 
-def timed(base_url: str, path: str, query: dict, cookie: str, requests: int) -> float:
-    url = path + ("?" + urlencode(query) if query else "")
-    timings = _http.sequential(base_url, url, requests=requests + 1, headers={"Cookie": cookie})
-    return _http.median(timings[1:])  # the first request warms the process's caches: dropped
+def timed_pair(base_url: str, view: tuple[dict, dict], cookie: str, rounds: int, ours_per_round: int):
+    """Median ms of our page and of the stock page, requested in alternation (the same load on both);
+    the first round warms the process's caches and is dropped."""
+    ours, stock = [], []
+    for round_number in range(rounds + 1):
+        mine = _http.sequential(base_url, _url(OURS, view[0]), requests=ours_per_round, headers={"Cookie": cookie})
+        theirs = _http.sequential(base_url, _url(STOCK, view[1]), requests=1, headers={"Cookie": cookie})
+        if round_number:
+            ours += mine
+            stock += theirs
+    return _http.median(ours), _http.median(stock)
 
 
-def main(argv: list[str] | None = None) -> list[Result]:
-    options = parser(__doc__)
-    options.add_argument("--sizes", default="10000,1000000", help="the first is the baseline of flatness")
-    options.add_argument("--requests", type=int, default=21, help="requests per view on our page (median)")
-    options.add_argument("--stock-requests", type=int, default=5, help="requests per view on the stock page")
-    args = options.parse_args(argv)
-    if args.quick:
-        args.sizes, args.requests, args.stock_requests = "2000,20000", 7, 3
-    assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
+def _url(path: str, query: dict) -> str:
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def measure(size: int, args) -> dict[str, tuple[float, float]]:
+    """This size's own database (``<name>_<size>``, filled once), served by its own web process."""
+    url = _databases.sibling(os.environ["DATABASE_URL"], str(size))
+    _databases.use(url)
     call_command("migrate", verbosity=0)
+    filled = fill_to(size)
     from core.models import User
 
     user = User.objects.filter(email="bench@idonethis.test").first() or User.objects.create_superuser(
         email="bench@idonethis.test", password="bench-password-1"
     )
     cookie = session_cookie(user)
+    figures = {}
+    env = _http.production_env(DATABASE_URL=url, DB_POOL_MAX_SIZE="0")
+    with _http.serve("_task_history_site:application", env=env) as (base_url, _server):
+        for view, queries in views(size).items():
+            ours, stock = timed_pair(base_url, queries, cookie, args.stock_requests, args.requests_per_round)
+            figures[view] = ours, stock
+            print(f"| {size:,} | {filled:.0f} | {view} | {ours:.1f} | {stock:.1f} | {stock / ours:.1f}× |", flush=True)
+            filled = 0.0
+    return figures
+
+
+def main(argv: list[str] | None = None) -> list[Result]:
+    options = parser(__doc__)
+    options.add_argument("--sizes", default="10000,1000000", help="the first is the baseline of flatness")
+    options.add_argument("--stock-requests", type=int, default=5, help="rounds: one stock request each (median)")
+    options.add_argument("--requests-per-round", type=int, default=4, help="requests to our page in each round")
+    args = options.parse_args(argv)
+    if args.quick:
+        args.sizes, args.stock_requests = "2000,20000", 3
+    assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
     sizes = [int(s) for s in args.sizes.split(",")]
-    if len(sizes) > 1 and TaskResult.objects.order_by().filter(id__gt=sizes[0]).exists():
-        print(f"(the table holds more than the baseline's {sizes[0]:,} rows: emptied and filled again)")
-        empty_table()
-    ours, stock = {}, {}
-    with _http.serve("_task_history_site:application", env=_http.production_env(DB_POOL_MAX_SIZE="0")) as (
-        base_url,
-        _server,
-    ):
-        print("| rows | fill s | view | ours ms | stock ms | stock / ours |")
-        print("|---:|---:|---|---:|---:|---:|")
-        for size in sizes:
-            filled = fill_to(size)
-            for view, (our_query, stock_query) in views(size).items():
-                ours[size, view] = timed(
-                    base_url, "/admin/django_celery_results/taskresult/", our_query, cookie, args.requests
-                )
-                stock[size, view] = timed(
-                    base_url, "/stock-admin/django_celery_results/taskresult/", stock_query, cookie, args.stock_requests
-                )
-                print(
-                    f"| {size:,} | {filled:.0f} | {view} | {ours[size, view]:.1f} | {stock[size, view]:.1f} "
-                    f"| {stock[size, view] / ours[size, view]:.1f}× |",
-                    flush=True,
-                )
-                filled = 0.0
+    print("| rows | fill s | view | ours ms | stock ms | stock / ours |")
+    print("|---:|---:|---|---:|---:|---:|")
+    measured = {size: measure(size, args) for size in sizes}
+    ours = {(size, view): pair[0] for size, figures in measured.items() for view, pair in figures.items()}
+    stock = {(size, view): pair[1] for size, figures in measured.items() for view, pair in figures.items()}
     big, small = sizes[-1], sizes[0]
     rows = [
         Result(
@@ -164,11 +173,11 @@ def main(argv: list[str] | None = None) -> list[Result]:
             baseline_what="stock admin",
             min_ratio=20 if big >= 1_000_000 else None,  # the stock page only falls behind on big tables
         )
-        for view in ("unfiltered", "state filter", "task filter", "search by id")
+        for view in VIEWS
     ]
     if big != small:
-        slowest_big = max(ours[big, view] for view in views(big))
-        slowest_small = max(ours[small, view] for view in views(big))
+        slowest_big = max(ours[big, view] for view in VIEWS)
+        slowest_small = max(ours[small, view] for view in VIEWS)
         rows.append(
             Result(
                 what=f"task history flat: slowest view at {big:,} rows",
