@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / "var" / "bench"
 HTTPS = {"X-Forwarded-Proto": "https"}  # as Heroku's router says: production settings redirect plain HTTP
 # The Procfile's web flags: trust the router's X-Forwarded-* headers.
 PROXY = [
@@ -56,12 +57,14 @@ def serve(
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """A waitress process serving ``app``; yields its base URL and the process (for its pid: RSS)."""
     port = free_port()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = (LOGS / f"waitress-{port}.log").open("w")  # what the server said, for a bench that fails
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={threads}", *PROXY, app],
         cwd=ROOT,
         env=env or production_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
@@ -75,6 +78,7 @@ def serve(
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+        log.close()
 
 
 def _wait_until_answering(port: int, path: str, process: subprocess.Popen, timeout: float = 60) -> None:
