@@ -137,7 +137,8 @@ def measure(size: int, args) -> dict[str, tuple[float, float]]:
     )
     cookie = session_cookie(user)
     figures = {}
-    env = _http.production_env(DATABASE_URL=url, DB_POOL_MAX_SIZE="0")
+    # The production pool (not a connection a thread); no statement timeout: the stock search takes longer than 5 s.
+    env = _http.production_env(DATABASE_URL=url, DB_POOL_MAX_SIZE="20", DB_STATEMENT_TIMEOUT_SECONDS="0")
     with _http.serve("_task_history_site:application", env=env) as (base_url, _server):
         for view, queries in views(size).items():
             ours, stock = timed_pair(base_url, queries, cookie, args.stock_requests, args.requests_per_round)
