@@ -34,8 +34,8 @@ def requests_per_second(pool_size: int, path: str, cookie: str, args) -> float:
 
 def main(argv: list[str] | None = None) -> list[Result]:
     options = parser(__doc__)
-    options.add_argument("--pool", type=int, default=20, help="DB_POOL_MAX_SIZE of the pooled process")
-    options.add_argument("--connections", type=int, default=50, help="wrk connections (requests at once)")
+    options.add_argument("--pool", type=int, default=10, help="DB_POOL_MAX_SIZE of the pooled process")
+    options.add_argument("--connections", type=int, default=30, help="wrk connections (requests at once)")
     options.add_argument("--seconds", type=int, default=15)
     options.add_argument("--rounds", type=int, default=2)
     args = options.parse_args(argv)
