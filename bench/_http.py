@@ -58,7 +58,7 @@ def serve(
     """A waitress process serving ``app``; yields its base URL and the process (for its pid: RSS)."""
     port = free_port()
     LOGS.mkdir(parents=True, exist_ok=True)
-    log = (LOGS / f"waitress-{port}.log").open("w")  # what the server said, for a bench that fails
+    log = (LOGS / f"waitress-{port}.log").open("w")  # what the server said, kept when the bench fails
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={threads}", *PROXY, app],
         cwd=ROOT,
@@ -67,9 +67,11 @@ def serve(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    failed = True
     try:
         _wait_until_answering(port, ready_path, process)
         yield f"http://127.0.0.1:{port}", process
+        failed = False
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -79,6 +81,8 @@ def serve(
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
         log.close()
+        if not failed:
+            Path(log.name).unlink()  # kept only when something went wrong
 
 
 def _wait_until_answering(port: int, path: str, process: subprocess.Popen, timeout: float = 60) -> None:
