@@ -133,16 +133,20 @@ def ensure_wrk() -> str:
 def wrk(
     url: str, *, seconds: int = 10, connections: int = 50, threads: int = 2, headers: dict | None = None
 ) -> dict[str, float]:
-    """Requests per second, latency percentiles (ms) and non-2xx answers from one ``wrk`` run."""
+    """Requests/s (all, and answered 2xx/3xx), latency percentiles (ms) and failed answers of one ``wrk`` run."""
     command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
     for name, value in {**HTTPS, **(headers or {})}.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", output)
+    non_2xx = float(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)) else 0.0
+    seconds = _ms(total.group(2) + total.group(3)) / 1000
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "ok_rps": (int(total.group(1)) - non_2xx) / seconds,  # answered 2xx or 3xx, per second
         "p50_ms": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
         "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
-        "non_2xx": float(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)) else 0.0,
+        "non_2xx": non_2xx,
         "errors": float(sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))),
     }
 

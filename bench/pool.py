@@ -22,14 +22,14 @@ def requests_per_second(pool_size: int, path: str, cookie: str, args) -> float:
         result = _http.wrk(
             base_url + path, seconds=args.seconds, connections=args.connections, headers={"Cookie": cookie}
         )
-    if result["non_2xx"] or result["errors"]:
-        raise RuntimeError(f"pool={pool_size}: {result['non_2xx']:.0f} non-2xx answers, {result['errors']:.0f} errors")
+    # Answers that are not 2xx/3xx (a request that waited past DB_POOL_TIMEOUT for a connection) do not count.
     print(
-        f"pool={pool_size or 'per-thread'}: {result['rps']:.1f} req/s, p50 {result['p50_ms']:.0f} ms, "
-        f"p99 {result['p99_ms']:.0f} ms",
+        f"pool={pool_size or 'per-thread'}: {result['ok_rps']:.1f} req/s answered "
+        f"({result['non_2xx']:.0f} failed answers, {result['errors']:.0f} socket errors), "
+        f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms",
         flush=True,
     )
-    return result["rps"]
+    return result["ok_rps"]
 
 
 def main(argv: list[str] | None = None) -> list[Result]:
