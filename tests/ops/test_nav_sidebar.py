@@ -7,6 +7,7 @@ from django.template.loader import get_template
 from django.test import RequestFactory
 from django.urls import reverse
 
+from ops.templatetags import ops_nav
 from tests.ops.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +37,7 @@ def test_it_shows_what_the_admins_own_template_shows_for_each_person_and_page(pe
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
         assert _stock_app_list(user, path) in _sidebar(response.content.decode())
+    assert ops_nav._rendered  # the pages' sidebars came through the kept renderings
 
 
 def test_it_marks_the_current_page_and_keeps_people_apart(sam, root):
