@@ -1,17 +1,17 @@
 """Digests composed per second: built once per team and personalised, against a raw per-recipient loop.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/idt_loop_bench .venv/bin/python bench/digest.py [--members 200]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/idt_bench_digest .venv/bin/python bench/digest.py [--members 200]
 
 Both sides produce the same emails in the same run: the composed path renders the team's section once
 (cached) and wraps it per recipient; the raw loop renders the whole digest for every recipient, once
 with its queries (what a naive sender does) and once from a prebuilt context (render cost alone).
 """
 
-import argparse
 import datetime as dt
 import time
 
 import _django  # noqa: F401  (configures Django)
+from _results import Result, parser, report
 from django.core.cache import cache
 from django.template.loader import render_to_string
 
@@ -60,11 +60,13 @@ def _wrap(membership, html, text):
     return render_to_string("email/digest.html", context), render_to_string("email/digest.txt", context)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--members", type=int, default=200)
-    parser.add_argument("--entries", type=int, default=3, help="entries per member in the window")
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> list[Result]:
+    options = parser(__doc__)
+    options.add_argument("--members", type=int, default=200)
+    options.add_argument("--entries", type=int, default=3, help="entries per member in the window")
+    args = options.parse_args(argv)
+    if args.quick:
+        args.members = 40
     _django.migrate()
     team = build_team(args.members, args.entries)
     memberships = list(Membership.objects.filter(team=team).select_related("user", "team"))
@@ -84,7 +86,30 @@ def main() -> None:
         return _wrap(membership, html, text)
 
     rendered = rate("raw loop (full render per recipient, no queries)", memberships, raw_render)
-    print(f"speed-up: {composed / raw:.1f}x over the raw loop, {composed / rendered:.1f}x over render alone")
+    size = f"team of {args.members}, {args.members * args.entries} entries"
+    return report(
+        [
+            Result(
+                what=f"digests composed per second, {size}",
+                figure=composed,
+                unit="digests/s",
+                higher_is_better=True,
+                baseline=raw,
+                baseline_what="raw per-recipient loop",
+                min_ratio=10 if args.members >= 200 else None,  # the shared section pays off with team size
+            ),
+            Result(
+                what=f"digests composed per second against render alone, {size}",
+                figure=composed,
+                unit="digests/s",
+                higher_is_better=True,
+                baseline=rendered,
+                baseline_what="full render per recipient, no queries",
+                min_ratio=10 if args.members >= 200 else None,  # the shared section pays off with team size
+            ),
+        ],
+        bench="digest",
+    )
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@ checkbox, which costs more than the page's queries; this renders the same markup
 ``.action-select`` checkboxes, so the admin's actions JavaScript works) with one format per cell.
 """
 
+import html
+
 from django import template
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -25,7 +27,8 @@ def _header(model_admin, name: str) -> str:
 def _cell(model_admin, obj, name: str, link: str | None) -> str:
     function = getattr(model_admin, name, None)
     value = function(obj) if callable(function) else getattr(obj, name)
-    shown = "–" if value in (None, "") else conditional_escape(value)
+    # What conditional_escape does, without its lazy-string wrapper: 500 cells a page make it count.
+    shown = "–" if value in (None, "") else value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
     if name == "action_checkbox":
         return f'<td class="action-checkbox">{shown}</td>'
     if link:

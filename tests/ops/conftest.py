@@ -7,6 +7,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
+from ops.admin.paging import forget_estimates
+from ops.admin.tasks.filters import forget_choices
 from ops.models import Heartbeat
 from ops.roles import DEVELOPER, SUPPORT
 from ops.selectors.maintenance import maintenance_forget
@@ -67,6 +69,16 @@ def _forget_maintenance():
     maintenance_forget()
     yield
     maintenance_forget()
+
+
+@pytest.fixture(autouse=True)
+def _forget_remembered_choices_and_estimates():
+    """Filter choices and planner estimates are remembered per process for seconds; no test may see another's."""
+    forget_choices()
+    forget_estimates()
+    yield
+    forget_choices()
+    forget_estimates()
 
 
 def heartbeat(dyno: str, process_type: str, *, age_seconds: float = 0, **fields) -> Heartbeat:

@@ -128,3 +128,33 @@ def test_it_estimates_a_big_filtered_count_from_the_planner_instead_of_counting(
     page = client_for(dev).get(reverse("admin:django_celery_results_taskresult_changelist"), {"status": "FAILURE"})
     assert "task results (planner&#x27;s estimate)" in page.content.decode() or \
         "task results (planner's estimate)" in page.content.decode()
+
+
+def test_it_counts_a_small_filter_exactly_on_every_load(dev):
+    for _ in range(3):
+        task_result(status="FAILURE")
+    client, url = client_for(dev), reverse("admin:django_celery_results_taskresult_changelist")
+    assert "3 task results" in client.get(url, {"status": "FAILURE"}).content.decode()
+    task_result(status="FAILURE")
+    assert "4 task results" in client.get(url, {"status": "FAILURE"}).content.decode()
+
+
+@requires_postgres
+def test_it_asks_about_a_big_filter_once_then_shows_the_estimate_it_was_given(dev):
+    TaskResult.objects.bulk_create([TaskResult(task_id=str(uuid.uuid4()), task_name="scheduled.ops_echo",
+                                               status="FAILURE") for _ in range(10_500)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE django_celery_results_taskresult")
+    client, url = client_for(dev), reverse("admin:django_celery_results_taskresult_changelist")
+    pages = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            pages.append(client.get(url, {"status": "FAILURE"}).content.decode())
+        pages.append([q["sql"] for q in captured if "taskresult" in q["sql"] and "ORDER BY" not in q["sql"]])
+    first, first_counts, second, second_counts = pages
+    assert any(sql.startswith("EXPLAIN") for sql in first_counts)
+    assert any("COUNT(" in sql.upper() for sql in first_counts)
+    assert second_counts == []  # neither counted nor planned again: the page query alone
+    assert "(planner&#x27;s estimate)" in second and second.count('data-state="FAILURE"') == 50
+    label = first.split(" task results (planner")[0].rsplit("about ", 1)[1]
+    assert f"about {label} task results" in second and int(label.replace(",", "")) >= 10_000

@@ -15,7 +15,6 @@ import re
 from django.contrib import admin
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from ops.admin.paging import BoundedPaginator
@@ -98,8 +97,9 @@ class TaskResultAdmin(admin.ModelAdmin):
     # --- columns (plain string formatting: the admin's per-cell machinery is the page's main cost) --
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle" aria-label="Select all">'))
     def action_checkbox(self, obj):
-        return format_html('<input type="checkbox" name="_selected_action" value="{}" class="action-select" '
-                           'aria-label="Select this task">', obj.pk)
+        # The primary key is an integer: nothing to escape (and 50 format_html calls a page saved).
+        return mark_safe(f'<input type="checkbox" name="_selected_action" value="{int(obj.pk)}" '
+                         'class="action-select" aria-label="Select this task">')
 
     @admin.display(description="received")
     def received(self, obj):

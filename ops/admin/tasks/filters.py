@@ -2,6 +2,7 @@
 
 import datetime as dt
 import functools
+import time
 
 from celery import states
 from django.contrib import admin
@@ -13,6 +14,47 @@ from ops.models import Heartbeat
 from portal.celery import app as celery_app
 
 ARGUMENT_SEARCH_DAYS = 7
+# Choices (schedules, workers) change rarely: each process reads them at most this often, not on every page.
+CHOICES_SECONDS = 10
+
+
+def _kept_for(seconds: float):
+    """Remember a function's answer for ``seconds`` (per process; a concurrent miss only asks twice)."""
+
+    def decorate(function):
+        known: dict = {}
+
+        @functools.wraps(function)
+        def remembered():
+            now = time.monotonic()
+            if known and now - known["at"] < seconds:
+                return known["value"]
+            value = function()
+            known.update(at=now, value=value)
+            return value
+
+        remembered.forget = known.clear
+        return remembered
+
+    return decorate
+
+
+@_kept_for(CHOICES_SECONDS)
+def _schedules() -> tuple[tuple[str, str], ...]:
+    """(name, task) of every beat schedule, in one query for both filters."""
+    return tuple(PeriodicTask.objects.order_by("name").values_list("name", "task"))
+
+
+@_kept_for(CHOICES_SECONDS)
+def _worker_names() -> tuple[str, ...]:
+    names = {(stats or {}).get("hostname") for stats in Heartbeat.objects.filter(process_type="worker")
+             .values_list("stats", flat=True)}
+    return tuple(sorted(n for n in names if n))
+
+
+def forget_choices() -> None:
+    _schedules.forget()
+    _worker_names.forget()
 
 
 class _EqualsFilter(admin.SimpleListFilter):
@@ -33,7 +75,7 @@ class TaskNameFilter(_EqualsFilter):
     title, parameter_name, field = "task", "task_name", "task_name"
 
     def lookups(self, request, model_admin):
-        names = set(_registered_task_names()) | set(PeriodicTask.objects.values_list("task", flat=True))
+        names = set(_registered_task_names()) | {task for _, task in _schedules()}
         return [(n, n) for n in sorted(names)]
 
 
@@ -47,15 +89,14 @@ class PeriodicTaskFilter(_EqualsFilter):
     title, parameter_name, field = "schedule", "periodic_task_name", "periodic_task_name"
 
     def lookups(self, request, model_admin):
-        return [(n, n) for n in PeriodicTask.objects.order_by("name").values_list("name", flat=True)]
+        return [(name, name) for name, _ in _schedules()]
 
 
 class WorkerFilter(_EqualsFilter):
     title, parameter_name, field = "worker", "worker", "worker"
 
     def lookups(self, request, model_admin):
-        names = {(hb.stats or {}).get("hostname") for hb in Heartbeat.objects.filter(process_type="worker")}
-        return [(n, n) for n in sorted(n for n in names if n)]
+        return [(n, n) for n in _worker_names()]
 
 
 WITHIN = {"1h": dt.timedelta(hours=1), "24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7),
