@@ -1,4 +1,7 @@
-"""Writes about entries. Markers (``[ ]`` goal, ``[x]`` done, ``!`` blocker) work in every channel."""
+"""Writes about entries. Markers (``[ ]`` goal, ``[x]`` done, ``!`` blocker) work in every channel.
+
+Every write that creates or changes an entry owes its team's webhooks in the same transaction
+(``webhook_deliveries_owe``), so web, email, API and Slack announce alike."""
 
 import datetime as dt
 import re
@@ -13,6 +16,7 @@ from core.permissions import DELETE_ENTRY, staff_holds
 from core.services.notifications import notification_create
 from core.services.schedules import membership_emails_restore
 from core.services.teams import can_admin_team
+from core.services.webhooks import webhook_deliveries_owe
 from core.text import clean_text, nicknames_in, render_html, tags_in
 
 MAX_ENTRY_LENGTH = 5000
@@ -91,6 +95,7 @@ def entry_create(
         goal=goal,
     )
     _apply_tags_and_mentions(entry=entry, people=people, actor=author)
+    webhook_deliveries_owe(entry=entry, event="entry_created")
     # Posting again lifts the inactivity throttle: daily emails resume at once.
     for membership in Membership.objects.filter(team=team, user=author, emails_throttled=True).select_related("user"):
         membership_emails_restore(membership=membership, actor=author)
@@ -122,6 +127,7 @@ def entry_update(*, entry: Entry, actor, text: str, occurred_on: dt.date | None 
     entry.html = render_for_team(team=entry.team, text=body, people=people)
     entry.save(update_fields=["text", "html", "occurred_on", "updated_at"])
     _apply_tags_and_mentions(entry=entry, people=people, actor=actor)
+    webhook_deliveries_owe(entry=entry, event="entry_updated")
     return entry
 
 
@@ -133,7 +139,8 @@ def entry_delete(*, entry: Entry, actor) -> None:
     if not allowed and not can_admin_team(user=actor, team=entry.team):
         raise PermissionDenied("Only the author or a team admin deletes an entry.")
     if entry.goal_id:
-        Entry.objects.filter(pk=entry.goal_id).update(completed_on=None)
+        Entry.objects.filter(pk=entry.goal_id).update(completed_on=None, updated_at=timezone.now())
+        webhook_deliveries_owe(entry=entry.goal, event="entry_updated")
     entry.delete()
 
 
@@ -153,6 +160,7 @@ def goal_complete(*, goal: Entry, actor, on: dt.date | None = None) -> Entry:
     done = entry_create(author=actor, team=goal.team, text=goal.text, occurred_on=day, kind=Entry.Kind.DONE, goal=goal)
     goal.completed_on = day
     goal.save(update_fields=["completed_on", "updated_at"])
+    webhook_deliveries_owe(entry=goal, event="entry_updated")
     return done
 
 
@@ -164,13 +172,16 @@ def goal_reopen(*, goal: Entry, actor) -> Entry:
     goal.completions.all().delete()
     goal.completed_on = None
     goal.save(update_fields=["completed_on", "updated_at"])
+    webhook_deliveries_owe(entry=goal, event="entry_updated")
     return goal
 
 
+@transaction.atomic
 def entry_archive(*, entry: Entry, actor, archived: bool = True) -> Entry:
     """Archived goals stop carrying over; the entry itself stays."""
     if entry.author_id != actor.pk and not can_admin_team(user=actor, team=entry.team):
         raise PermissionDenied("Only the author or a team admin archives an entry.")
     entry.archived_at = timezone.now() if archived else None
     entry.save(update_fields=["archived_at", "updated_at"])
+    webhook_deliveries_owe(entry=entry, event="entry_updated")
     return entry
