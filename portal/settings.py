@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "django_celery_results",
     "anymail",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "scheduled",
 ]
@@ -291,6 +294,41 @@ WEBHOOK_CLAIM_TIMEOUT_SECONDS = env.int("WEBHOOK_CLAIM_TIMEOUT_SECONDS", default
 WEBHOOK_MAX_PER_TEAM = env.int("WEBHOOK_MAX_PER_TEAM", default=20)
 # Networks exempt from the SSRF guard (comma-separated CIDRs); empty in production. Tests: 127.0.0.1/32.
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+
+# --- the public API (core/api/) --------------------------------------------------------------
+# Token auth only (no sessions: no CSRF for scripts), JSON only, errors as {"error": …}. The per-token
+# rate is counted in the default cache, which every web process shares once CACHE_URL names Redis.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.HeaderPagination",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "iDoneThis API",
+    "DESCRIPTION": "The iDoneThis API v2. Authenticate with `Authorization: Token <your token>` "
+    "(or `?api_token=`); get the token on /u/settings/.",
+    "VERSION": "2",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["core.api.schema.only_v2_endpoints"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_headers_and_errors",
+    ],
+}
 
 # --- production posture (DJANGO_DEBUG off) ------------------------------------------------------
 if not DEBUG:

@@ -158,3 +158,16 @@ def entry_reaction_counts(*, entry_ids: list[int]) -> dict[int, tuple[int, int]]
         Comment.objects.filter(entry_id__in=entry_ids).values_list("entry_id").annotate(n=Count("id")).order_by()
     )
     return {pk: (likes.get(pk, 0), comments.get(pk, 0)) for pk in set(likes) | set(comments)}
+
+
+def team_entries_newest_first(*, team: Team):
+    """Every member's entries in ``team``, newest written first (the API's team feed)."""
+    return Entry.objects.filter(team=team).select_related("author", "team").order_by("-created_at", "-pk")
+
+
+def own_entries_newest_first(*, user, team: Team | None = None):
+    """``user``'s own entries in the teams they belong to (or in one of them), newest written first."""
+    entries = Entry.objects.filter(author=user, team__memberships__user=user)
+    if team is not None:
+        entries = entries.filter(team=team)
+    return entries.select_related("author", "team").order_by("-created_at", "-pk")

@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0011_delivery_outbox_every_email'),
+        ('core', '0012_team_updated_at'),
     ]
 
     operations = [
