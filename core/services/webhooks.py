@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable, Iterable
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -27,8 +28,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core.entry_json import entry_json
-from core.localtime import zone_for
+from core.api.serializers import EntrySerializer
 from core.models import Entry, Hook, Membership, Team, WebhookAttempt, WebhookDelivery
 from core.webhook_http import TargetRefused, post_json, resolve_target
 
@@ -99,8 +99,10 @@ def _hook_remove(*, hook_id: int, status: str, why: str) -> None:
 
 
 def webhook_body(*, entry: Entry, owner) -> str:
-    """The POST body: a JSON array holding the one entry, timestamps in the hook owner's UTC offset."""
-    return json.dumps([entry_json(entry, zone=zone_for(owner.time_zone))], separators=(",", ":"))
+    """The POST body: a JSON array holding the one entry in the API v2 shape (the API's own serializer),
+    its timestamps in the hook owner's UTC offset — the owner stands where the API's caller stands."""
+    reader = SimpleNamespace(user=owner)
+    return json.dumps([EntrySerializer(entry, context={"request": reader}).data], separators=(",", ":"))
 
 
 def signature(*, secret: str, body: bytes) -> str:
