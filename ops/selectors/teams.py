@@ -8,10 +8,12 @@ from django.utils import timezone
 
 from core.emails.common import team_address
 from core.emails.reminders import reminder_prompt
-from core.models import Delivery, Entry, Invitation, Membership, Team
+from core.models import Delivery, Entry, Invitation, Membership, Team, WebhookDelivery
+from core.selectors.webhooks import team_hooks, team_webhook_deliveries
 from ops.selectors.people import days_in_words
 
 CHART_DAYS = 56  # eight weeks
+WEBHOOK_DELIVERIES_SHOWN = 20
 
 
 @dataclass
@@ -31,6 +33,7 @@ class TeamOverview:
     failed_deliveries: list[Delivery]
     invitations: list[Invitation]
     integrations: list[Integration]
+    webhook_deliveries: list[WebhookDelivery]
 
 
 def team_overview(*, hash_id: str, now: dt.datetime | None = None) -> TeamOverview | None:
@@ -69,7 +72,7 @@ def team_overview(*, hash_id: str, now: dt.datetime | None = None) -> TeamOvervi
     )
     integrations = [
         Integration("Slack", [], "none: this build has no Slack integration installed (idt_slack)."),
-        Integration("Webhooks", [], "none: this build has no outgoing webhooks."),
+        _webhooks(team),  # 6
     ]
     return TeamOverview(
         team=team,
@@ -80,4 +83,14 @@ def team_overview(*, hash_id: str, now: dt.datetime | None = None) -> TeamOvervi
         failed_deliveries=failed,
         invitations=invitations,
         integrations=integrations,
+        webhook_deliveries=team_webhook_deliveries(team=team, limit=WEBHOOK_DELIVERIES_SHOWN),  # 7
     )
+
+
+def _webhooks(team: Team) -> Integration:
+    """Each hook: its target and owner; never its secret."""
+    items = [
+        {"name": hook.target_url, "state": f"added by {hook.user.email} on {hook.created_at:%Y-%m-%d}", "hook": hook}
+        for hook in team_hooks(team=team)
+    ]
+    return Integration("Webhooks", items, "none: nobody in this team has added a webhook.")
