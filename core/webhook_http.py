@@ -90,7 +90,8 @@ def resolve_target(url: str) -> tuple[str, str, int, str]:
     for address in addresses:
         reason = address_refusal(address)
         if reason:
-            raise TargetRefused(f"{host} resolves to {address}, {reason}; webhooks only go to public addresses.")
+            where = f"{host} is" if host == str(address) else f"{host} resolves to {address},"
+            raise TargetRefused(f"{where} {reason}; webhooks only go to public addresses.")
     return scheme, host, port, str(addresses[0])
 
 

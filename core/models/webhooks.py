@@ -58,7 +58,7 @@ class WebhookDelivery(models.Model):
     # Kept when the hook goes (410 or its owner deleted it): the attempts stay visible to support.
     hook = models.ForeignKey(Hook, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries")
     team = models.ForeignKey("core.Team", on_delete=models.CASCADE, related_name="webhook_deliveries")
-    entry_hash_id = models.CharField(max_length=16, blank=True)
+    entry_hash_id = models.CharField(max_length=16, blank=True, db_index=True)  # support searches by it
     target_url = models.URLField(max_length=2000)
     event = models.CharField(max_length=32, choices=Event.choices)
     # The exact bytes POSTed (UTF-8 JSON), frozen when the change was made; the signature covers them.
@@ -85,8 +85,10 @@ class WebhookDelivery(models.Model):
                 name="webhookdelivery_open",
                 condition=Q(status__in=["pending", "sending"]),
             ),
+            # The team page's list, and the delivery log (newest first, unfiltered or by status).
             models.Index(fields=["team", "-created_at"], name="webhookdelivery_team_newest"),
             models.Index(fields=["-created_at"], name="webhookdelivery_newest"),
+            models.Index(fields=["status", "-created_at"], name="webhookdelivery_status_newest"),
         ]
         ordering = ["-created_at"]
 
