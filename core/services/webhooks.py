@@ -144,8 +144,10 @@ def _default_enqueue() -> Enqueue:
     from celery import current_app
 
     def enqueue(delivery_id: int) -> None:
+        # No publish retries: this runs in the request that saved the entry, and a broker that is down
+        # must not hold it up; the row stays owed and the sweeper hands it out.
         current_app.send_task(
-            "scheduled.send_webhook", kwargs={"delivery_id": delivery_id}, queue=settings.WEBHOOK_QUEUE
+            "scheduled.send_webhook", kwargs={"delivery_id": delivery_id}, queue=settings.WEBHOOK_QUEUE, retry=False
         )
 
     return enqueue

@@ -10,9 +10,11 @@ import socket
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from core.models import Entry, Hook, WebhookAttempt, WebhookDelivery
+from core.services.accounts import user_api_token_reset
 from core.services.entries import entry_archive, entry_create, entry_update, goal_complete
 from core.services.teams import membership_remove
 from core.services.webhooks import (
@@ -407,3 +409,21 @@ def test_there_is_no_redelivery_once_the_hook_is_gone(alice, bob, team, hook):
     assert owed.status == Status.CANCELLED
     with pytest.raises(ValueError, match="no longer exists"):
         webhook_redeliver(delivery=owed, actor=alice)
+
+
+# --- every channel --------------------------------------------------------------------------------
+
+
+def test_entries_posted_on_the_web_or_the_api_owe_their_webhooks_alike(client, bob, team, hook):
+    client.force_login(bob)
+    client.post(reverse("team_day", args=[team.hash_id]), {"text": "On the web\n[ ] A goal"})
+    token = user_api_token_reset(user=bob, actor=bob)
+    api = client.post(
+        "/api/v2/entries",
+        {"body": "Through the API", "team_id": team.hash_id},
+        content_type="application/json",
+        headers={"Authorization": f"Token {token}"},
+    )
+    assert api.status_code == 200
+    bodies = [json.loads(d.body)[0]["body"] for d in WebhookDelivery.objects.filter(hook=hook).order_by("pk")]
+    assert bodies == ["On the web", "A goal", "Through the API"]
