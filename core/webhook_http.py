@@ -62,6 +62,8 @@ def address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
 
 def check_url(url: str) -> tuple[str, str, int]:
     """(scheme, host, port) of a well-formed http(s) URL, or TargetRefused."""
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise TargetRefused("A webhook URL may not contain spaces or control characters.")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -82,7 +84,7 @@ def resolve_target(url: str) -> tuple[str, str, int, str]:
     scheme, host, port = check_url(url)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
+    except (OSError, UnicodeError, ValueError) as error:  # unknown name, bad label, NUL byte
         raise TargetRefused(f"The host {host} could not be resolved ({error}).") from None
     addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
     if not addresses:

@@ -292,6 +292,7 @@ WEBHOOK_REDISPATCH_AFTER_SECONDS = env.int("WEBHOOK_REDISPATCH_AFTER_SECONDS", d
 # (receivers drop the duplicate by X-IDT-Delivery). Far longer than the connect + read timeouts.
 WEBHOOK_CLAIM_TIMEOUT_SECONDS = env.int("WEBHOOK_CLAIM_TIMEOUT_SECONDS", default=10 * 60)
 WEBHOOK_MAX_PER_TEAM = env.int("WEBHOOK_MAX_PER_TEAM", default=20)
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)  # finished deliveries, then pruned
 # Networks exempt from the SSRF guard (comma-separated CIDRs); empty in production. Tests: 127.0.0.1/32.
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
 

@@ -30,6 +30,11 @@ SCHEDULES = {
         "task": "scheduled.webhooks_sweep",
         "every_seconds": 60,
     },
+    # Nightly: forget finished webhook deliveries (and their attempts) past WEBHOOK_RETENTION_DAYS.
+    "webhooks-prune": {
+        "task": "scheduled.webhooks_prune",
+        "crontab": {"minute": "37", "hour": "3", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    },
     # Every minute: answer email from addresses we do not know (once each, at most daily per address).
     "inbound-replies": {
         "task": "scheduled.inbound_replies",

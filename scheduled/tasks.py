@@ -15,7 +15,7 @@ from core.services.deliveries import (
 from core.services.inbound import inbound_messages_prune, inbound_replies_send
 from core.services.logins import login_failures_prune
 from core.services.notification_emails import notifications_email_due
-from core.services.webhooks import webhook_deliveries_sweep, webhook_delivery_send
+from core.services.webhooks import webhook_deliveries_prune, webhook_deliveries_sweep, webhook_delivery_send
 from ops.services.heartbeats import heartbeat_prune
 
 
@@ -108,3 +108,9 @@ def webhooks_sweep() -> dict:
     """Every minute: hand out the webhooks whose retry time has come or whose message was lost; owe again
     the ones whose worker died mid-send."""
     return webhook_deliveries_sweep(enqueue=enqueue_webhook)
+
+
+@shared_task(name="scheduled.webhooks_prune")
+def webhooks_prune() -> int:
+    """Nightly: forget finished webhook deliveries past WEBHOOK_RETENTION_DAYS."""
+    return webhook_deliveries_prune()

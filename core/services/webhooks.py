@@ -307,3 +307,18 @@ def webhook_redeliver(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
         transaction.on_commit(lambda: webhook_deliveries_dispatch(ids=[again.pk]), robust=True)
     log.info("webhook delivery %s redelivered as %s by %s", delivery.pk, again.pk, getattr(actor, "pk", None))
     return again
+
+
+def webhook_deliveries_prune(*, now: dt.datetime | None = None, days: int | None = None, batch: int = 1000) -> int:
+    """Forget finished deliveries (and their attempts) past WEBHOOK_RETENTION_DAYS, in small batches; the
+    bodies hold entries' text. Owed ones are kept whatever their age."""
+    now = now or timezone.now()
+    days = days if days is not None else settings.WEBHOOK_RETENTION_DAYS
+    old = WebhookDelivery.objects.filter(created_at__lt=now - dt.timedelta(days=days)).exclude(
+        status__in=[Status.PENDING, Status.SENDING]
+    )
+    deleted = 0
+    while ids := list(old.order_by("created_at").values_list("pk", flat=True)[:batch]):
+        WebhookDelivery.objects.filter(redelivery_of_id__in=ids).update(redelivery_of=None)
+        deleted += WebhookDelivery.objects.filter(pk__in=ids).delete()[1].get(WebhookDelivery._meta.label, 0)
+    return deleted

@@ -21,6 +21,7 @@ from core.services.webhooks import (
     hook_create,
     hook_delete,
     hook_update,
+    webhook_deliveries_prune,
     webhook_deliveries_sweep,
     webhook_delivery_send,
     webhook_redeliver,
@@ -100,7 +101,18 @@ def test_it_gives_each_hook_its_own_secret(alice, team, receiver):
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://example.com/x", "javascript:alert(1)", "http://", "", "http://user:pw@127.0.0.1/", "http://[::1/"],
+    [
+        "ftp://example.com/x",
+        "javascript:alert(1)",
+        "http://",
+        "",
+        "http://user:pw@127.0.0.1/",
+        "http://[::1/",
+        "http://127.0.0.1\x00.example.com/",
+        "http://127.0.0.1/a b",
+        "http://127.0.0.1:99999/",
+        "http://" + "a" * 300 + ".com/",
+    ],
 )
 def test_it_refuses_urls_that_are_not_plain_http(alice, team, url):
     with pytest.raises(ValueError):
@@ -427,3 +439,16 @@ def test_entries_posted_on_the_web_or_the_api_owe_their_webhooks_alike(client, b
     assert api.status_code == 200
     bodies = [json.loads(d.body)[0]["body"] for d in WebhookDelivery.objects.filter(hook=hook).order_by("pk")]
     assert bodies == ["On the web", "A goal", "Through the API"]
+
+
+def test_it_forgets_finished_deliveries_past_their_retention_but_never_owed_ones(bob, team, hook, receiver):
+    entry_create(author=bob, team=team, text="Sent long ago")
+    entry_create(author=bob, team=team, text="Still owed")
+    sent, owed = WebhookDelivery.objects.filter(hook=hook).order_by("pk")
+    _send(sent)
+    webhook_redeliver(delivery=sent, actor=bob)
+    later = timezone.now() + dt.timedelta(days=31)
+    assert webhook_deliveries_prune(now=later, days=30) == 1
+    assert not WebhookDelivery.objects.filter(pk=sent.pk).exists() and not WebhookAttempt.objects.exists()
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {Status.PENDING}
+    assert WebhookDelivery.objects.filter(pk=owed.pk).exists()

@@ -17,10 +17,11 @@ from tests.webhook_receiver import webhook_receiver
 LOCAL = "127.0.0.1/32"
 
 
-def test_the_webhook_tasks_have_stable_names_and_a_sweep_every_minute():
+def test_the_webhook_tasks_have_stable_names_a_sweep_every_minute_and_a_nightly_prune():
     app.loader.import_default_modules()
-    assert {"scheduled.send_webhook", "scheduled.webhooks_sweep"} <= set(app.tasks)
+    assert {"scheduled.send_webhook", "scheduled.webhooks_sweep", "scheduled.webhooks_prune"} <= set(app.tasks)
     assert SCHEDULES["webhooks-sweep"] == {"task": "scheduled.webhooks_sweep", "every_seconds": 60}
+    assert SCHEDULES["webhooks-prune"]["crontab"]["hour"] == "3"
 
 
 @pytest.mark.processes

@@ -77,7 +77,15 @@ def test_it_names_the_missing_param(as_alice, data, error):
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://example.com/", "not a url", "http://10.0.0.1/", "http://169.254.169.254/", "http://localhost:9/"],
+    [
+        "ftp://example.com/",
+        "not a url",
+        "http://10.0.0.1/",
+        "http://169.254.169.254/",
+        "http://localhost:9/",
+        "http://exa\x00mple.com/",
+        "http://example.com:0x50/",
+    ],
 )
 def test_it_refuses_a_bad_or_non_public_target_with_a_clear_400(as_alice, team, settings, url):
     settings.WEBHOOK_ALLOWED_NETWORKS = []
