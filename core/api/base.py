@@ -21,7 +21,7 @@ class ApiView(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        # PostgreSQL refuses NUL in text: a NUL in any parameter is bad input, not a server error.
-        values = [*kwargs.values(), *(v for vs in request.query_params.lists() for v in vs[1])]
-        if any("\x00" in str(value) for value in values):
+        # PostgreSQL refuses NUL in text: a NUL in a query parameter is bad input, not a server error.
+        # (Ids in the path never reach a query unless they look like hash ids: core.api.lookups.)
+        if any("\x00" in value for _, values in request.query_params.lists() for value in values):
             raise ApiError("Parameters may not contain NUL characters")

@@ -5,6 +5,7 @@ Views raise ``ApiError`` (or DRF's own exceptions); ``exception_handler`` gives 
 
 import math
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -53,8 +54,21 @@ def first_message(detail) -> str:
     return str(detail)
 
 
+def client_error(exc):
+    """Django's refusals of a request body (too big, too many fields) as API errors; DRF's handler would
+    leave them to Django's HTML 400 page."""
+    if isinstance(exc, RequestDataTooBig):
+        return ApiError("The request body is too large", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return ApiError("The request has too many fields")
+    if isinstance(exc, SuspiciousOperation):
+        return ApiError("Bad request")
+    return exc
+
+
 def exception_handler(exc, context):
     """DRF's handler (status, ``Retry-After``, ``WWW-Authenticate``) with our body."""
+    exc = client_error(exc)
     response = drf_exception_handler(exc, context)
     if response is not None:
         response.data = {"error": message_for(exc)}

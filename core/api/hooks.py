@@ -10,7 +10,7 @@ from core.api import params
 from core.api.base import ApiView
 from core.api.errors import ApiError, no_access
 from core.api.lookups import team_for_caller
-from core.api.pagination import HeaderPagination
+from core.api.pagination import HeaderPagination, paginated_response
 from core.api.serializers import CallerDateTimeField, TeamRefSerializer, UserSerializer
 from core.selectors.webhooks import hook_owned_by, hooks_owned_by
 from core.services.webhooks import hook_create, hook_delete, hook_update
@@ -60,10 +60,7 @@ class HookListView(ApiView):
 
     @extend_schema(summary="Your webhooks", responses={200: HookSerializer(many=True)})
     def get(self, request):
-        paginator = HeaderPagination()
-        page = paginator.paginate_queryset(hooks_owned_by(user=request.user), request, self)
-        data = HookSerializer(page, many=True, context={"request": request}).data
-        return paginator.get_paginated_response(data)
+        return paginated_response(self, request, hooks_owned_by(user=request.user), HookSerializer)
 
     @extend_schema(summary="Add a webhook to a team", request=HOOK_FIELDS, responses={201: CreatedHookSerializer})
     def post(self, request):

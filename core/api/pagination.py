@@ -67,7 +67,8 @@ class HeaderPagination(BasePagination):
         }
 
     def get_paginated_response_schema(self, schema):
-        return {"type": "array", "items": schema}
+        # ``schema`` is already the list's array: the page is that array, its paging is in the headers.
+        return schema
 
     def get_schema_operation_parameters(self, view):
         return [
@@ -86,3 +87,10 @@ class HeaderPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1},
             },
         ]
+
+
+def paginated_response(view, request, queryset, serializer_class):
+    """A page of ``queryset`` as the bare array, with its headers."""
+    paginator = HeaderPagination()
+    page = paginator.paginate_queryset(queryset, request, view)
+    return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)

@@ -11,11 +11,17 @@ from core.api.errors import ApiError, missing_param
 from core.api.serializers import KIND_FOR_STATUS, STATUSES
 
 HASH_RE = re.compile(r"^[a-z0-9]{1,16}$")
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def is_hash(value) -> bool:
     return isinstance(value, str) and bool(HASH_RE.match(value))
+
+
+def is_slug(value) -> bool:
+    """A team's short name (its slug), as the legacy API names teams."""
+    return isinstance(value, str) and bool(SLUG_RE.match(value))
 
 
 def body_of(request) -> dict:

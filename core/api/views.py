@@ -10,27 +10,27 @@ from core.api import params
 from core.api.base import ApiView
 from core.api.errors import ApiError, no_access
 from core.api.lookups import entry_for_caller, team_for_caller
-from core.api.pagination import HeaderPagination
+from core.api.pagination import HeaderPagination, paginated_response
 from core.api.serializers import STATUSES, DeletedEntrySerializer, EntrySerializer, TeamSerializer, UserSerializer
 from core.selectors.entries import own_entries_newest_first, team_entries_newest_first
 from core.selectors.teams import teams_for_user
 from core.services.entries import entry_create, entry_delete, entry_update
 
-ENTRY_FIELDS = inline_serializer(
-    "EntryInput",
-    {
-        "body": serializers.CharField(required=False, help_text="Markers apply: [ ] goal, [x] done, ! blocker."),
-        "team_id": serializers.CharField(required=False, help_text="A team's hash_id."),
-        "occurred_on": serializers.DateField(required=False, help_text="Default: today in your time zone."),
-        "status": serializers.ChoiceField(choices=STATUSES, required=False),
-    },
-)
+
+def entry_fields(name: str, *, required: bool):
+    """The writable fields of an entry: body and team_id are required to create one, optional to change one."""
+    return inline_serializer(
+        name,
+        {
+            "body": serializers.CharField(required=required, help_text="Markers apply: [ ] goal, [x] done, ! blocker."),
+            "team_id": serializers.CharField(required=required, help_text="A team's hash_id."),
+            "occurred_on": serializers.DateField(required=False, help_text="Default: today in your time zone."),
+            "status": serializers.ChoiceField(choices=STATUSES, required=False),
+        },
+    )
 
 
-def paginated(view, request, queryset, serializer_class):
-    paginator = HeaderPagination()
-    page = paginator.paginate_queryset(queryset, request, view)
-    return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)
+ENTRY_FIELDS = entry_fields("EntryChange", required=False)
 
 
 def entry_response(request, entry) -> Response:
@@ -48,7 +48,7 @@ class TeamListView(ApiView):
 
     @extend_schema(summary="Your teams", responses={200: TeamSerializer(many=True)})
     def get(self, request):
-        return paginated(self, request, teams_for_user(user=request.user), TeamSerializer)
+        return paginated_response(self, request, teams_for_user(user=request.user), TeamSerializer)
 
 
 class TeamDetailView(ApiView):
@@ -66,7 +66,7 @@ class TeamEntryListView(ApiView):
     )
     def get(self, request, team_hash):
         team = team_for_caller(request, team_hash)
-        return paginated(self, request, team_entries_newest_first(team=team), EntrySerializer)
+        return paginated_response(self, request, team_entries_newest_first(team=team), EntrySerializer)
 
 
 class EntryListView(ApiView):
@@ -80,9 +80,13 @@ class EntryListView(ApiView):
     def get(self, request):
         team_hash = params.text(request.query_params, "team_id")
         team = team_for_caller(request, team_hash) if team_hash else None
-        return paginated(self, request, own_entries_newest_first(user=request.user, team=team), EntrySerializer)
+        return paginated_response(
+            self, request, own_entries_newest_first(user=request.user, team=team), EntrySerializer
+        )
 
-    @extend_schema(summary="Post an entry", request=ENTRY_FIELDS, responses={200: EntrySerializer})
+    @extend_schema(
+        summary="Post an entry", request=entry_fields("EntryNew", required=True), responses={200: EntrySerializer}
+    )
     def post(self, request):
         data = params.body_of(request)
         body = params.text(data, "body", required=True)

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -171,3 +171,39 @@ def own_entries_newest_first(*, user, team: Team | None = None):
     if team is not None:
         entries = entries.filter(team=team)
     return entries.select_related("author", "team").order_by("-created_at", "-pk")
+
+
+def dones_for_member(
+    *,
+    user,
+    team_slug: str | None = None,
+    owner: str | None = None,
+    day: dt.date | None = None,
+    after: dt.date | None = None,
+    before: dt.date | None = None,
+    tags: list[str] | None = None,
+):
+    """Entries in ``user``'s teams for the legacy API, newest day first, with tags, likes and comments in
+    three prefetch queries. ``after``/``before`` include their day; ``tags`` match any of them."""
+    entries = Entry.objects.filter(team__memberships__user=user)
+    if team_slug:
+        entries = entries.filter(team__slug=team_slug)
+    if owner:
+        entries = entries.filter(author__nickname__iexact=owner)
+    if day:
+        entries = entries.filter(occurred_on=day)
+    if after:
+        entries = entries.filter(occurred_on__gte=after)
+    if before:
+        entries = entries.filter(occurred_on__lte=before)
+    if tags:
+        entries = entries.filter(pk__in=Entry.objects.filter(tags__name__in=[t.lower() for t in tags]).values("pk"))
+    return (
+        entries.select_related("author", "team")
+        .prefetch_related(
+            "tags",
+            Prefetch("likes", queryset=Like.objects.select_related("user").order_by("created_at")),
+            Prefetch("comments", queryset=Comment.objects.select_related("author").order_by("created_at")),
+        )
+        .order_by("-occurred_on", "-created_at", "-pk")
+    )

@@ -20,7 +20,6 @@ import hmac
 import json
 import logging
 from collections.abc import Callable, Iterable
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -100,9 +99,9 @@ def _hook_remove(*, hook_id: int, status: str, why: str) -> None:
 
 def webhook_body(*, entry: Entry, owner) -> str:
     """The POST body: a JSON array holding the one entry in the API v2 shape (the API's own serializer),
-    its timestamps in the hook owner's UTC offset — the owner stands where the API's caller stands."""
-    reader = SimpleNamespace(user=owner)
-    return json.dumps([EntrySerializer(entry, context={"request": reader}).data], separators=(",", ":"))
+    its timestamps in the hook owner's UTC offset and its links absolute on SITE_URL."""
+    context = {"viewer": owner, "base_url": settings.SITE_URL.rstrip("/") + "/"}
+    return json.dumps([EntrySerializer(entry, context=context).data], separators=(",", ":"))
 
 
 def signature(*, secret: str, body: bytes) -> str:

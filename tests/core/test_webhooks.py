@@ -237,7 +237,8 @@ def test_a_hook_whose_owner_left_the_team_gets_nothing(alice, bob, team, receive
 # --- what is sent ---------------------------------------------------------------------------------
 
 
-def test_it_posts_the_entry_signed_with_the_hooks_secret(alice, bob, team, hook, receiver):
+def test_it_posts_the_entry_signed_with_the_hooks_secret(alice, bob, team, hook, receiver, settings):
+    settings.SITE_URL = "http://localhost:5000"
     alice.time_zone = "Australia/Sydney"  # the hook owner's offset, +11:00 in December
     alice.save(update_fields=["time_zone"])
     entry = entry_create(author=bob, team=team, text="Shipped #launch", occurred_on=dt.date(2026, 11, 30))
@@ -251,7 +252,8 @@ def test_it_posts_the_entry_signed_with_the_hooks_secret(alice, bob, team, hook,
     assert request.headers["X-IDT-Signature"] == f"sha256={expected}"
     (sent,) = json.loads(request.body)
     assert sent["hash_id"] == entry.hash_id and sent["body"] == "Shipped #launch" and sent["status"] == "done"
-    assert 'href="' in sent["body_formatted"] and sent["occurred_on"] == "2026-11-30"
+    assert f'href="http://localhost:5000/t/{team.hash_id}/tags/launch/"' in sent["body_formatted"]
+    assert sent["occurred_on"] == "2026-11-30"
     assert sent["completed_on"] is None and sent["archived_at"] is None
     assert sent["created_at"].endswith("+11:00") and len(sent["created_at"].split(".")[1]) == len("084+11:00")
     assert sent["team"] == {"hash_id": team.hash_id, "name": "Rocket"}
