@@ -73,6 +73,7 @@ class Operations(models.Model):
             ("resend_email", "Can resend a reminder, digest, invitation or password-reset email"),
             ("unlock_login", "Can unlock a locked-out login"),
             ("reparse_inbound", "Can re-run parsing of a stored inbound email"),
+            ("redeliver_webhook", "Can send an outgoing webhook delivery again"),
         ]
 
     def __str__(self) -> str:

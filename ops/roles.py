@@ -28,6 +28,9 @@ _SUPPORT_PERMISSIONS = [
     "core.view_delivery",
     "core.view_inboundmessage",
     "core.view_alternateemail",
+    # Outgoing webhooks: each team's hooks (never their secrets) and every delivery attempt.
+    "core.view_hook",
+    "core.view_webhookdelivery",
     # Changes support makes for customers, each through the product's service (core/permissions.py):
     # profile and time zone, notification emails, API token revoke; email schedule, pause / resume,
     # unthrottle. Not roles, team settings, removals or staff flags.
@@ -48,6 +51,7 @@ _SUPPORT_TOOLS = [
     "ops.resend_email",
     "ops.unlock_login",
     "ops.reparse_inbound",
+    "ops.redeliver_webhook",
 ]
 
 ROLES: dict[str, list[str]] = {

@@ -291,6 +291,21 @@ DELIVERY_REDISPATCH_AFTER_SECONDS = env.int("DELIVERY_REDISPATCH_AFTER_SECONDS",
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=4)
 DELIVERY_LATE_NOTICE_MINUTES = env.int("DELIVERY_LATE_NOTICE_MINUTES", default=30)  # a digest later says so
 INBOUND_RETENTION_DAYS = env.int("INBOUND_RETENTION_DAYS", default=90)
+# Outgoing webhooks: see core/services/webhooks.py and core/webhook_http.py.
+WEBHOOK_QUEUE = env.str("WEBHOOK_QUEUE", default="celery")
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=3)
+WEBHOOK_READ_TIMEOUT_SECONDS = env.float("WEBHOOK_READ_TIMEOUT_SECONDS", default=10)
+# After the first attempt fails: 10 m, 10 m, 15 m, 30 m, 1 h, 2 h, 4 h, then the delivery is failed.
+WEBHOOK_RETRY_DELAYS_SECONDS = [600, 600, 900, 1800, 3600, 7200, 14400]
+# A webhook owed this long after it was handed to a worker and still not attempted lost its message.
+WEBHOOK_REDISPATCH_AFTER_SECONDS = env.int("WEBHOOK_REDISPATCH_AFTER_SECONDS", default=2 * 60)
+# A send claimed this long ago and not finished had its worker die mid-send: it is attempted again
+# (receivers drop the duplicate by X-IDT-Delivery). Far longer than the connect + read timeouts.
+WEBHOOK_CLAIM_TIMEOUT_SECONDS = env.int("WEBHOOK_CLAIM_TIMEOUT_SECONDS", default=10 * 60)
+WEBHOOK_MAX_PER_TEAM = env.int("WEBHOOK_MAX_PER_TEAM", default=20)
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)  # finished deliveries, then pruned
+# Networks exempt from the SSRF guard (comma-separated CIDRs); empty in production. Tests: 127.0.0.1/32.
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
 
 # --- the public API (core/api/) --------------------------------------------------------------
 # Token auth only (no sessions: no CSRF for scripts), JSON only, errors as {"error": …}. The per-token

@@ -25,6 +25,17 @@ SCHEDULES = {
         "task": "scheduled.deliveries_sweep",
         "every_seconds": 60,
     },
+    # Every minute: POST the outgoing webhooks whose retry time has come (10 m, 10 m, 15 m, 30 m, 1 h, 2 h,
+    # 4 h after a failure) or whose message was lost, and owe again those whose worker died mid-send.
+    "webhooks-sweep": {
+        "task": "scheduled.webhooks_sweep",
+        "every_seconds": 60,
+    },
+    # Nightly: forget finished webhook deliveries (and their attempts) past WEBHOOK_RETENTION_DAYS.
+    "webhooks-prune": {
+        "task": "scheduled.webhooks_prune",
+        "crontab": {"minute": "37", "hour": "3", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    },
     # Every minute: answer email from addresses we do not know (once each, at most daily per address).
     "inbound-replies": {
         "task": "scheduled.inbound_replies",

@@ -15,6 +15,7 @@ from core.services.deliveries import (
 from core.services.inbound import inbound_messages_prune, inbound_replies_send
 from core.services.logins import login_failures_prune
 from core.services.notification_emails import notifications_email_due
+from core.services.webhooks import webhook_deliveries_prune, webhook_deliveries_sweep, webhook_delivery_send
 from ops.services.heartbeats import heartbeat_prune
 
 
@@ -85,3 +86,32 @@ def notification_emails() -> int:
 def login_failures_prune_task() -> int:
     """Forget failed-login counts idle for a week (lockouts last minutes; support looks back days)."""
     return login_failures_prune(before=timezone.now() - dt.timedelta(days=7))
+
+
+def enqueue_webhook(delivery_id: int) -> None:
+    send_webhook.apply_async(kwargs={"delivery_id": delivery_id}, queue=settings.WEBHOOK_QUEUE)
+
+
+@shared_task(
+    name="scheduled.send_webhook",
+    # One per webhook POST: the WebhookDelivery row and its attempts are the record, no task result.
+    ignore_result=True,
+)
+def send_webhook(*, delivery_id: int) -> dict:
+    """POST one owed webhook; safe to run twice (the delivery is claimed first). A refused or failed POST
+    is owed again at its next retry time and the sweeper hands it out then: no Celery countdown."""
+    delivery = webhook_delivery_send(delivery_id=delivery_id)
+    return {"delivery": delivery_id, "status": delivery.status if delivery else "not-claimed"}
+
+
+@shared_task(name="scheduled.webhooks_sweep")
+def webhooks_sweep() -> dict:
+    """Every minute: hand out the webhooks whose retry time has come or whose message was lost; owe again
+    the ones whose worker died mid-send."""
+    return webhook_deliveries_sweep(enqueue=enqueue_webhook)
+
+
+@shared_task(name="scheduled.webhooks_prune")
+def webhooks_prune() -> int:
+    """Nightly: forget finished webhook deliveries past WEBHOOK_RETENTION_DAYS."""
+    return webhook_deliveries_prune()

@@ -1,4 +1,7 @@
-"""Writes about entries. Markers (``[ ]`` goal, ``[x]`` done, ``!`` blocker) work in every channel."""
+"""Writes about entries. Markers (``[ ]`` goal, ``[x]`` done, ``!`` blocker) work in every channel.
+
+Every write that creates or changes an entry owes its team's webhooks in the same transaction
+(``webhook_deliveries_owe``), so web, email, API and Slack announce alike."""
 
 import datetime as dt
 import re
@@ -14,6 +17,7 @@ from core.permissions import DELETE_ENTRY, staff_holds
 from core.services.notifications import notification_create
 from core.services.schedules import membership_emails_restore
 from core.services.teams import can_admin_team
+from core.services.webhooks import webhook_deliveries_owe
 from core.signals import entry_created
 from core.text import clean_text, nicknames_in, render_html, tags_in
 
@@ -95,6 +99,7 @@ def entry_create(
     _apply_tags_and_mentions(entry=entry, people=people, actor=author)
     # Integrations (Slack) hear of the entry once it is committed; a failing receiver never fails the write.
     transaction.on_commit(partial(entry_created.send, sender=Entry, entry_id=entry.pk), robust=True)
+    webhook_deliveries_owe(entry=entry, event="entry_created")
     # Posting again lifts the inactivity throttle: daily emails resume at once.
     for membership in Membership.objects.filter(team=team, user=author, emails_throttled=True).select_related("user"):
         membership_emails_restore(membership=membership, actor=author)
@@ -143,8 +148,10 @@ def entry_update(
     entry.save(update_fields=["team", "text", "html", "occurred_on", "updated_at"])
     _apply_tags_and_mentions(entry=entry, people=people, actor=actor)
     if completes_goal:
-        goal_complete(goal=entry, actor=actor)
+        goal_complete(goal=entry, actor=actor)  # which owes the webhooks, with the goal marked done
         entry.refresh_from_db(fields=["completed_on", "updated_at"])
+    else:
+        webhook_deliveries_owe(entry=entry, event="entry_updated")
     return entry
 
 
@@ -163,7 +170,8 @@ def entry_delete(*, entry: Entry, actor) -> None:
     if not allowed and not can_admin_team(user=actor, team=entry.team):
         raise PermissionDenied("Only the author or a team admin deletes an entry.")
     if entry.goal_id:
-        Entry.objects.filter(pk=entry.goal_id).update(completed_on=None)
+        Entry.objects.filter(pk=entry.goal_id).update(completed_on=None, updated_at=timezone.now())
+        webhook_deliveries_owe(entry=entry.goal, event="entry_updated")
     entry.delete()
 
 
@@ -183,6 +191,7 @@ def goal_complete(*, goal: Entry, actor, on: dt.date | None = None) -> Entry:
     done = entry_create(author=actor, team=goal.team, text=goal.text, occurred_on=day, kind=Entry.Kind.DONE, goal=goal)
     goal.completed_on = day
     goal.save(update_fields=["completed_on", "updated_at"])
+    webhook_deliveries_owe(entry=goal, event="entry_updated")
     return done
 
 
@@ -194,13 +203,16 @@ def goal_reopen(*, goal: Entry, actor) -> Entry:
     goal.completions.all().delete()
     goal.completed_on = None
     goal.save(update_fields=["completed_on", "updated_at"])
+    webhook_deliveries_owe(entry=goal, event="entry_updated")
     return goal
 
 
+@transaction.atomic
 def entry_archive(*, entry: Entry, actor, archived: bool = True) -> Entry:
     """Archived goals stop carrying over; the entry itself stays."""
     if entry.author_id != actor.pk and not can_admin_team(user=actor, team=entry.team):
         raise PermissionDenied("Only the author or a team admin archives an entry.")
     entry.archived_at = timezone.now() if archived else None
     entry.save(update_fields=["archived_at", "updated_at"])
+    webhook_deliveries_owe(entry=entry, event="entry_updated")
     return entry

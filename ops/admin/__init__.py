@@ -6,7 +6,7 @@ ModelAdmins. Task history and beat schedules replace the stock admins of their p
 
 from django.contrib import admin
 
-from ops.admin import audit, deliveries, people, processes, teams  # noqa: F401  (they register their admins)
+from ops.admin import audit, deliveries, people, processes, teams, webhooks  # noqa: F401  (they register their admins)
 
 
 def _replace_stock_admins() -> None:

@@ -8,11 +8,13 @@ from django.utils import timezone
 
 from core.emails.common import team_address
 from core.emails.reminders import reminder_prompt
-from core.models import Delivery, Entry, Invitation, Membership, Team
+from core.models import Delivery, Entry, Invitation, Membership, Team, WebhookDelivery
+from core.selectors.webhooks import team_hooks, team_webhook_deliveries
 from idt_slack.selectors import support_items as slack_support_items
 from ops.selectors.people import days_in_words
 
 CHART_DAYS = 56  # eight weeks
+WEBHOOK_DELIVERIES_SHOWN = 20
 
 
 @dataclass
@@ -32,6 +34,7 @@ class TeamOverview:
     failed_deliveries: list[Delivery]
     invitations: list[Invitation]
     integrations: list[Integration]
+    webhook_deliveries: list[WebhookDelivery]
 
 
 def team_overview(*, hash_id: str, now: dt.datetime | None = None) -> TeamOverview | None:
@@ -69,8 +72,8 @@ def team_overview(*, hash_id: str, now: dt.datetime | None = None) -> TeamOvervi
         )[:10]
     )
     integrations = [
-        Integration("Slack", slack_support_items(team=team), "none: this team has not connected Slack."),  # 6
-        Integration("Webhooks", [], "none: this build has no outgoing webhooks."),
+        Integration("Slack", slack_support_items(team=team), "none: this team has not connected Slack."),
+        _webhooks(team),
     ]
     return TeamOverview(
         team=team,
@@ -81,4 +84,14 @@ def team_overview(*, hash_id: str, now: dt.datetime | None = None) -> TeamOvervi
         failed_deliveries=failed,
         invitations=invitations,
         integrations=integrations,
+        webhook_deliveries=team_webhook_deliveries(team=team, limit=WEBHOOK_DELIVERIES_SHOWN),  # 7
     )
+
+
+def _webhooks(team: Team) -> Integration:
+    """Each hook: its target and owner; never its secret."""
+    items = [
+        {"name": hook.target_url, "state": f"added by {hook.user.email} on {hook.created_at:%Y-%m-%d}", "hook": hook}
+        for hook in team_hooks(team=team)
+    ]
+    return Integration("Webhooks", items, "none: nobody in this team has added a webhook.")

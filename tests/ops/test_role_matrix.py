@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 from django_celery_results.models import GroupResult, TaskResult
 
-from core.models import Delivery, Entry, InboundMessage, Invitation, Membership, Team, User
+from core.models import Delivery, Entry, Hook, InboundMessage, Invitation, Membership, Team, User, WebhookDelivery
 from ops.admin.pages import PAGES
 from ops.models import AuditRecord
 from ops.roles import DEVELOPER, ROLES, SUPERUSER, SUPPORT
@@ -44,6 +44,7 @@ OBJECT_OF = {
     "ops_task_revoke": TaskResult,
     "auth_user_password_change": User,
     "ops_inbound": InboundMessage,
+    "ops_webhook_delivery": WebhookDelivery,
 }
 HASHED = {"ops_person": User, "ops_team": Team}  # support pages address people and teams by their hash
 # Support actions take what they act on as query parameters: a GET renders their confirmation page.
@@ -54,6 +55,7 @@ QUERY_OF = {
     "ops_support_password_reset": lambda s: {"user": User.objects.get(pk=s[User]).hash_id},
     "ops_support_reprocess": lambda s: {"inbound": s[InboundMessage]},
     "ops_support_unlock": lambda s: {"user": User.objects.get(pk=s[User]).hash_id},
+    "ops_support_redeliver_webhook": lambda s: {"delivery": s[WebhookDelivery]},
 }
 EXTRA_PERMISSIONS = {
     "ops_task_retry": "ops.retry_task",
@@ -131,6 +133,10 @@ def samples(team, alice, bob):
         ),
         every,
         crontab,
+        hook := Hook.objects.create(team=team, user=alice, target_url="https://hooks.example.com/idt"),
+        WebhookDelivery.objects.create(
+            hook=hook, team=team, target_url=hook.target_url, event="entry_created", body="[]"
+        ),
         team,
         bob,
         membership,

@@ -8,7 +8,7 @@ module of its subject and a ``Page`` here (and, for an action, a service wrapped
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ops.admin.pages import celery, database, dynos, maintenance, support
+from ops.admin.pages import celery, database, dynos, maintenance, support, webhooks
 from ops.admin.tasks import actions as task_actions
 from ops.roles import SUPERUSER
 
@@ -53,4 +53,7 @@ PAGES = [
     Page("support/password-reset/", support.password_reset_view, "ops_support_password_reset", "ops.resend_email"),
     Page("support/unlock/", support.unlock_view, "ops_support_unlock", "ops.unlock_login"),
     Page("support/reprocess/", support.reprocess_view, "ops_support_reprocess", "ops.reparse_inbound"),
+    Page("webhooks/<int:pk>/", webhooks.webhook_delivery_page, "ops_webhook_delivery", "core.view_webhookdelivery"),
+    Page("support/redeliver-webhook/", webhooks.redeliver_view, "ops_support_redeliver_webhook",
+         "ops.redeliver_webhook"),
 ]

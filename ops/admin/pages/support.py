@@ -123,6 +123,8 @@ def team_page(request, hash_id: str):
             "chart": chart,
             "total_entries": sum(n for _, n in overview.entries_per_day),
             "can_resend": _can(request, "ops.resend_email"),
+            "can_see_webhooks": _can(request, "core.view_webhookdelivery"),
+            "can_redeliver": _can(request, "ops.redeliver_webhook"),
         },
     )
 
