@@ -36,7 +36,7 @@ def web_env(**overrides: str) -> dict:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench._web_settings",
         "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or "benchmark-only-secret-key-0123456789-abcdefghijklmnop",
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or "benchmark-only-secret-key-0123456789-abcdefghijk",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DYNO": "web.bench",
         "MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY,
@@ -104,8 +104,15 @@ def _wait_until_up(base: str, process: subprocess.Popen, timeout: float = 60) ->
     raise SystemExit(f"waitress did not answer {HELLO_PATH} within {timeout:g} s")
 
 
-def wrk(url: str, *, connections: int = 50, threads: int = 2, seconds: int = 10, script: Path | None = None,
-        script_args: list[str] = ()) -> dict:
+def wrk(
+    url: str,
+    *,
+    connections: int = 50,
+    threads: int = 2,
+    seconds: int = 10,
+    script: Path | None = None,
+    script_args: list[str] = (),
+) -> dict:
     """Run wrk; its requests per second, latency and the answers that were not 2xx/3xx."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")

@@ -4,7 +4,8 @@ same waitress process, through the same middleware, in the same run."""
 from django.http import HttpResponse
 from django.urls import path
 
-from portal.urls import handler403, handler404, handler500, urlpatterns as site_urlpatterns  # noqa: F401
+from portal.urls import handler403, handler404, handler500  # noqa: F401
+from portal.urls import urlpatterns as site_urlpatterns
 
 
 def hello(request):

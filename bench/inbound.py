@@ -105,7 +105,11 @@ def queries_per_reply() -> int:
     overrides = {"ANYMAIL": anymail, "INBOUND_DOMAIN": _web.INBOUND_DOMAIN, "ALLOWED_HOSTS": ["testserver"]}
     with override_settings(**overrides), CaptureQueriesContext(connection) as q:
         response = Client().generic(
-            "POST", mailgun.INBOUND_PATH, body, content_type=content_type, secure=True,
+            "POST",
+            mailgun.INBOUND_PATH,
+            body,
+            content_type=content_type,
+            secure=True,
             HTTP_AUTHORIZATION=mailgun.basic_auth(_web.WEBHOOK_SECRET),
         )
     assert response.status_code == 200, response.status_code
@@ -124,11 +128,21 @@ def drain_with_a_worker(env: dict, log: Path, timeout: float = 600) -> tuple[int
     pending = InboundMessage.objects.filter(outcome=InboundMessage.Outcome.RECEIVED).count()
     if not pending:
         return 0, 0.0
-    command = [str(_web.BIN / "celery"), "-A", "portal", "worker", "--concurrency=1", "--loglevel=WARNING",
-               "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    command = [
+        str(_web.BIN / "celery"),
+        "-A",
+        "portal",
+        "worker",
+        "--concurrency=1",
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
     with open(log, "wb") as out:
-        worker = subprocess.Popen(command, cwd=_web.ROOT, env={**env, "DYNO": "worker.bench"}, stdout=out,
-                                  stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(
+            command, cwd=_web.ROOT, env={**env, "DYNO": "worker.bench"}, stdout=out, stderr=subprocess.STDOUT
+        )
         try:
             started, deadline = None, time.monotonic() + timeout
             while time.monotonic() < deadline:
@@ -167,27 +181,40 @@ def main() -> None:
             hello.append(_web.wrk(base + _web.HELLO_PATH, connections=args.connections, seconds=args.seconds))
             posts = folder / f"posts-{n}.bin"
             signed_posts(args.posts, posts)  # just before the run: each timestamp must be fresh
-            result = _web.wrk(base + mailgun.INBOUND_PATH, connections=args.connections, seconds=args.seconds,
-                              script=script, script_args=[str(posts), "2"])
+            result = _web.wrk(
+                base + mailgun.INBOUND_PATH,
+                connections=args.connections,
+                seconds=args.seconds,
+                script=script,
+                script_args=[str(posts), "2"],
+            )
             if "not 200: 0" not in result["output"]:
                 raise SystemExit(f"the webhook answered something other than 200:\n{result['output']}")
             if "replays: 0" not in result["output"]:
                 print(f"(warning: wrk ran out of distinct posts; raise --posts)\n{result['output']}")
             inbound.append(result)
-            print(f"round {n + 1}: hello {hello[-1]['rps']:,.0f} req/s, inbound {inbound[-1]['rps']:,.0f} req/s "
-                  f"({inbound[-1]['errors']} non-2xx, socket errors: {inbound[-1]['socket_errors'] or 'none'})")
+            print(
+                f"round {n + 1}: hello {hello[-1]['rps']:,.0f} req/s, inbound {inbound[-1]['rps']:,.0f} req/s "
+                f"({inbound[-1]['errors']} non-2xx, socket errors: {inbound[-1]['socket_errors'] or 'none'})"
+            )
     stored = sum(r["requests"] for r in inbound)
     parsed, seconds = drain_with_a_worker(env, folder / "worker.log")
     best_hello, best_inbound = max(r["rps"] for r in hello), max(r["rps"] for r in inbound)
     print(f"queries per webhook request: {queries}")
-    print(f"inbound p50 {statistics.median(r['p50_ms'] for r in inbound):.1f} ms, "
-          f"p99 {statistics.median(r['p99_ms'] for r in inbound):.1f} ms; hello p50 "
-          f"{statistics.median(r['p50_ms'] for r in hello):.1f} ms")
+    print(
+        f"inbound p50 {statistics.median(r['p50_ms'] for r in inbound):.1f} ms, "
+        f"p99 {statistics.median(r['p99_ms'] for r in inbound):.1f} ms; hello p50 "
+        f"{statistics.median(r['p50_ms'] for r in hello):.1f} ms"
+    )
     if parsed:
-        print(f"worker (1 process): {parsed} stored replies parsed in {seconds:.1f} s = {parsed / seconds:.1f}/s; "
-              f"{Entry.objects.count() - entries_before} entries from ~{stored} posts")
-    print(f"inbound webhook: {best_inbound:,.0f} req/s vs hello {best_hello:,.0f} req/s = "
-          f"{best_inbound / best_hello:.2f}x (goal >= 0.30x)")
+        print(
+            f"worker (1 process): {parsed} stored replies parsed in {seconds:.1f} s = {parsed / seconds:.1f}/s; "
+            f"{Entry.objects.count() - entries_before} entries from ~{stored} posts"
+        )
+    print(
+        f"inbound webhook: {best_inbound:,.0f} req/s vs hello {best_hello:,.0f} req/s = "
+        f"{best_inbound / best_hello:.2f}x (goal >= 0.30x)"
+    )
 
 
 if __name__ == "__main__":

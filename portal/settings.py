@@ -249,6 +249,12 @@ INBOUND_CLOCK_SKEW_SECONDS = env.int("INBOUND_CLOCK_SKEW_SECONDS", default=60)
 # view reads this much (Django's 2.5 MB upload limits stay for every other view).
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=32 * 1024 * 1024)
 INBOUND_MAX_FIELDS = env.int("INBOUND_MAX_FIELDS", default=100)
+# The webhook stores and a worker parses (core/services/inbound.py): the parses' queue; a stored email
+# whose parse was handed out this long ago and is still owed was lost (broker down, worker killed) and
+# is handed out again by the sweeper; a message whose parse failed this many times is given up.
+INBOUND_QUEUE = env.str("INBOUND_QUEUE", default="celery")
+INBOUND_REDISPATCH_AFTER_SECONDS = env.int("INBOUND_REDISPATCH_AFTER_SECONDS", default=2 * 60)
+INBOUND_MAX_PARSE_ATTEMPTS = env.int("INBOUND_MAX_PARSE_ATTEMPTS", default=5)
 ANYMAIL = {
     key: value
     for key, value in {

@@ -24,6 +24,13 @@ SCHEDULES = {
         "task": "scheduled.deliveries_sweep",
         "every_seconds": 60,
     },
+    # Every minute: hand out again the stored inbound emails whose parse message was lost (broker down
+    # when the webhook stored it, message dropped, worker killed) once INBOUND_REDISPATCH_AFTER_SECONDS
+    # have passed. What makes "every stored reply is parsed" hold.
+    "inbound-sweep": {
+        "task": "scheduled.inbound_sweep",
+        "every_seconds": 60,
+    },
     # Every minute: answer email from addresses we do not know (once each, at most daily per address).
     "inbound-replies": {
         "task": "scheduled.inbound_replies",
