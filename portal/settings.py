@@ -120,7 +120,11 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=EMBEDDED_DATABASE_URL)}
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=20)
 DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=2)
-DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=5.0)
+# How long a request waits for a pooled connection. A web dyno whose pool is exhausted is overloaded:
+# it answers 503 with Retry-After within about a second (core/web/unavailable.py) so Heroku's router
+# and the senders try again, rather than queueing requests behind each other; other processes wait longer.
+DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=1.0 if dyno.process_type() == "web" else 5.0)
+OVERLOAD_RETRY_AFTER_SECONDS = env.int("OVERLOAD_RETRY_AFTER_SECONDS", default=2)
 # Every wait on the database is bounded, so an outage costs a request seconds, not the router's 30 s.
 # Server side, per process type: web requests fail fast, workers and beat run batch queries, the
 # release phase (migrations) and one-off commands have no limit. Client side, a connection that
