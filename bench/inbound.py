@@ -9,7 +9,6 @@ Needs PostgreSQL (``DATABASE_URL``), Redis (``REDIS_URL``: broker and cache) and
         .venv/bin/python bench/inbound.py
 """
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -21,6 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/idt_inbound_bench")
 import _django  # noqa: E402  (Django set up against the benchmark database)
+import _results  # noqa: E402
 import _web  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
@@ -159,12 +159,14 @@ def drain_with_a_worker(env: dict, log: Path, timeout: float = 600) -> tuple[int
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _results.parser(__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="each wrk run")
     parser.add_argument("--rounds", type=int, default=2, help="hello and inbound runs, alternated")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--posts", type=int, default=20000, help="distinct signed posts per inbound run")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.seconds, args.posts = 1, 3, 8000
     if not os.environ.get("REDIS_URL"):
         raise SystemExit("set REDIS_URL: the web enqueues to the broker as in production")
     _django.migrate()

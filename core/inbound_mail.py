@@ -3,6 +3,7 @@ machine sent it, and the copy kept for support. Functions over anymail's ``Anyma
 safe on hostile headers (a malformed value reads as empty, never raises)."""
 
 import hashlib
+import re
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.parser import BytesParser
@@ -15,6 +16,7 @@ from core.replies import decode_text
 
 # Support reads the stored copy; a 20 MB pasted log need not be kept whole (the reply is parsed first).
 MAX_STORED_RAW_BYTES = 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # The stdlib email parser raises these (and anymail ValueError subclasses) on hostile headers.
 MALFORMED = (ValueError, LookupError, IndexError, TypeError, AttributeError, OverflowError)
 
@@ -22,7 +24,7 @@ MALFORMED = (ValueError, LookupError, IndexError, TypeError, AttributeError, Ove
 def clean(value) -> str:
     """Text PostgreSQL can store: surrogate-escaped 8-bit bytes decoded, NULs dropped."""
     text = str(value or "")
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
+    if _SURROGATE.search(text):
         text = decode_text(text.encode("utf-8", "surrogateescape"))
     return text.replace("\x00", "")
 
