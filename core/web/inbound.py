@@ -10,6 +10,9 @@ anything forged, stale, replayed with other content or malformed; 413 past the p
 
 import datetime as dt
 import hashlib
+import logging
+import queue
+import threading
 import urllib.parse
 
 import multipart
@@ -30,12 +33,51 @@ from core import inbound_mail
 from core.services.deliveries import delivery_track
 from core.services.inbound import InboundTokenReused, WebhookToken, inbound_store
 
+log = logging.getLogger(__name__)
 PARSE_TASK = "scheduled.inbound_parse"
 
 
-def enqueue_parse(inbound_id: int) -> None:
+def send_parse(inbound_id: int) -> None:
     """Hand one stored email to a worker. By the task's name: core does not import ``scheduled``."""
     current_app.send_task(PARSE_TASK, kwargs={"inbound_id": inbound_id}, queue=settings.INBOUND_QUEUE)
+
+
+class _ParseSender(threading.Thread):
+    """Sends the parse messages of this process, one thread for all requests. A request only queues the
+    id in memory: the broker's round trips (and Celery's ten pooled broker connections, which ninety
+    threads would queue for while holding their database connections) stay off the request. The
+    message is only a nudge: one lost here (the process stopped, the broker down) is left owed in the
+    database and handed out by the sweeper (``INBOUND_REDISPATCH_AFTER_SECONDS``)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="inbound-parse-sender", daemon=True)
+        self.ids: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+    def run(self) -> None:
+        while True:
+            inbound_id = self.ids.get()
+            try:
+                send_parse(inbound_id)
+            except Exception as error:  # broker down: the sweeper hands it out later
+                log.warning(
+                    "inbound %s: parse not enqueued (%s: %s); left for the sweeper",
+                    inbound_id,
+                    type(error).__name__,
+                    error,
+                )
+
+
+_sender: _ParseSender | None = None
+_sender_lock = threading.Lock()
+
+
+def enqueue_parse(inbound_id: int) -> None:
+    global _sender
+    with _sender_lock:
+        if _sender is None or not _sender.is_alive():
+            _sender = _ParseSender()
+            _sender.start()
+    _sender.ids.put(inbound_id)
 
 
 def inbound_email(sender, event, esp_name, **kwargs):
