@@ -32,9 +32,11 @@ def test_the_webhook_only_stores_the_posted_bytes_and_owes_the_parse(client, tea
     raw = mailgun.reply(body="Shipped the thing\n[ ] tomorrow's thing")
     with CaptureQueriesContext(connection) as queries:
         assert mailgun.post(client, raw, parse=False).status_code == 200
-    statements = [q["sql"].split(" (")[0] for q in queries if "SAVEPOINT" not in q["sql"]]
-    # Before the store only the maintenance flag (read at most every 2 s per process in production).
-    assert "ops_opssetting" in statements.pop(0)
+    # Besides the store, at most the maintenance flag (read at most every 2 s per process).
+    statements = [
+        q["sql"].split(" (")[0] for q in queries if "SAVEPOINT" not in q["sql"] and "ops_opssetting" not in q["sql"]
+    ]
+    assert len(queries) <= len(statements) + 3  # the flag and a savepoint pair (the test's transaction)
     if connection.vendor == "postgresql":  # the token and the message in one statement
         assert statements == ["WITH token AS"] and 'INSERT INTO "core_inboundmessage"' in queries[-1]["sql"]
     else:  # in one transaction
