@@ -124,7 +124,11 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=EMBEDDED_DATABASE_URL)}
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=20)
 DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=2)
-DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=5.0)
+# How long a request waits for a pooled connection. A web dyno whose pool is exhausted is overloaded:
+# it answers 503 with Retry-After within about a second (core/web/unavailable.py) so Heroku's router
+# and the senders try again, rather than queueing requests behind each other; other processes wait longer.
+DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=1.0 if dyno.process_type() == "web" else 5.0)
+OVERLOAD_RETRY_AFTER_SECONDS = env.int("OVERLOAD_RETRY_AFTER_SECONDS", default=2)
 # Every wait on the database is bounded, so an outage costs a request seconds, not the router's 30 s.
 # Server side, per process type: web requests fail fast, workers and beat run batch queries, the
 # release phase (migrations) and one-off commands have no limit. Client side, a connection that
@@ -253,6 +257,12 @@ INBOUND_CLOCK_SKEW_SECONDS = env.int("INBOUND_CLOCK_SKEW_SECONDS", default=60)
 # view reads this much (Django's 2.5 MB upload limits stay for every other view).
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=32 * 1024 * 1024)
 INBOUND_MAX_FIELDS = env.int("INBOUND_MAX_FIELDS", default=100)
+# The webhook stores and a worker parses (core/services/inbound.py): the parses' queue; a stored email
+# whose parse was handed out this long ago and is still owed was lost (broker down, worker killed) and
+# is handed out again by the sweeper; a message whose parse failed this many times is given up.
+INBOUND_QUEUE = env.str("INBOUND_QUEUE", default="celery")
+INBOUND_REDISPATCH_AFTER_SECONDS = env.int("INBOUND_REDISPATCH_AFTER_SECONDS", default=2 * 60)
+INBOUND_MAX_PARSE_ATTEMPTS = env.int("INBOUND_MAX_PARSE_ATTEMPTS", default=5)
 ANYMAIL = {
     key: value
     for key, value in {

@@ -36,6 +36,13 @@ SCHEDULES = {
         "task": "scheduled.webhooks_prune",
         "crontab": {"minute": "37", "hour": "3", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     },
+    # Every minute: hand out again the stored inbound emails whose parse message was lost (broker down
+    # when the webhook stored it, message dropped, worker killed) once INBOUND_REDISPATCH_AFTER_SECONDS
+    # have passed. What makes "every stored reply is parsed" hold.
+    "inbound-sweep": {
+        "task": "scheduled.inbound_sweep",
+        "every_seconds": 60,
+    },
     # Every minute: answer email from addresses we do not know (once each, at most daily per address).
     "inbound-replies": {
         "task": "scheduled.inbound_replies",

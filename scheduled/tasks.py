@@ -12,7 +12,7 @@ from core.services.deliveries import (
     delivery_owed_before_the_outbox,
     delivery_send,
 )
-from core.services.inbound import inbound_messages_prune, inbound_replies_send
+from core.services.inbound import inbound_messages_prune, inbound_parse, inbound_replies_send, inbound_sweep
 from core.services.logins import login_failures_prune
 from core.services.notification_emails import notifications_email_due
 from core.services.webhooks import webhook_deliveries_prune, webhook_deliveries_sweep, webhook_delivery_send
@@ -62,6 +62,28 @@ def send_resend(*, delivery_id: int) -> dict:
     """Support's resends used to have a task of their own; a message queued before they became owed
     deliveries is sent by the common claim-first path. Remove once none can be left in a queue."""
     return send_delivery(delivery_id=delivery_id)
+
+
+def enqueue_inbound_parse(inbound_id: int) -> None:
+    parse_inbound.apply_async(kwargs={"inbound_id": inbound_id}, queue=settings.INBOUND_QUEUE)
+
+
+@shared_task(
+    name="scheduled.inbound_parse",
+    # One per email: the InboundMessage row is its durable record, so no task result is stored for it.
+    ignore_result=True,
+)
+def parse_inbound(*, inbound_id: int) -> dict:
+    """Turn one stored email into entries; safe to run twice (parsed under the row's lock, once). A
+    failure leaves it owed and the sweeper hands it out again, so there is no Celery retry."""
+    inbound = inbound_parse(inbound_id=inbound_id)
+    return {"inbound": inbound_id, "outcome": inbound.outcome if inbound else "not-owed"}
+
+
+@shared_task(name="scheduled.inbound_sweep")
+def inbound_sweep_task() -> dict:
+    """Every minute: hand out again the stored emails whose parse message was lost."""
+    return inbound_sweep(enqueue=enqueue_inbound_parse)
 
 
 @shared_task(name="scheduled.inbound_replies")

@@ -1,29 +1,42 @@
-"""Reply by email: one inbound message becomes entries in the sender's team, exactly once.
+"""Reply by email in two steps: the webhook stores each message once, a worker parses it into entries once.
 
-Idempotent by Message-ID: the row is inserted before anything else in the same transaction, so a
-replay (ESPs retry for hours) or a concurrent duplicate hits the unique constraint and creates
-nothing; a failure rolls everything back and the webhook answers 5xx so the ESP tries again.
+1. **Store** (:func:`inbound_store`, in the webhook's request, which only authenticates and stores):
+   the provider's single-use token and the message as posted are written in one short transaction. A
+   Message-ID already stored (a provider retry, the same mail posted five times at once) writes no
+   second row: ``INSERT … ON CONFLICT DO NOTHING``, so a concurrent duplicate waits on the unique index
+   and then finds the first. From then on the parse is owed (``outcome`` received).
+2. **Dispatch** after commit is only a nudge: a lost one (broker down, message dropped) leaves the
+   message owed, and :func:`inbound_sweep` hands it out again after ``INBOUND_REDISPATCH_AFTER_SECONDS``.
+3. **Parse** (:func:`inbound_parse`, in a worker) under the row's lock, only while it is still owed;
+   the entries, the outcome and the copy kept for support are written in one transaction. A redelivered
+   task, a second sweep or support's re-run finds it parsed and makes nothing twice; a worker killed
+   half-way leaves nothing half-written. A message that fails every attempt is given up after
+   ``INBOUND_MAX_PARSE_ATTEMPTS`` (``failed``, with the error, for support to re-run after a fix).
 """
 
 import datetime as dt
-import hashlib
 import logging
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from core import inbound_mail
 from core.emails.inbound import unknown_sender_reply
 from core.emails.reminders import reminder_day
 from core.localtime import zone_for
 from core.models import InboundMessage, InboundToken, Team
-from core.replies import body_texts, decode_text, reply_lines, reply_text
+from core.replies import body_texts, reply_lines, reply_text
 from core.selectors.people import user_for_email
 from core.services.entries import entry_create
 
 log = logging.getLogger(__name__)
 Outcome = InboundMessage.Outcome
+Enqueue = Callable[[int], object]  # enqueue(inbound_id): hand one owed parse to a worker
 _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 _SUBJECT_DATE = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4}))?",
@@ -31,45 +44,237 @@ _SUBJECT_DATE = re.compile(
 )
 
 
-def inbound_receive(*, message, esp: str = "", received_at: dt.datetime | None = None) -> InboundMessage | None:
-    """Store and process one inbound email (an ``AnymailInboundMessage``); None if it was seen before.
+@dataclass(frozen=True)
+class WebhookToken:
+    """A signed post's single-use token (Mailgun's), with a digest of every field the post carried."""
 
-    Whatever the mail holds, it is stored: unusable mail (no single readable From) as ``rejected`` with
-    the reason, so the webhook answers 200 and the ESP does not retry what can never succeed."""
-    received_at = received_at or timezone.now()
-    sender, problem = _sender(message)
-    raw = _stored_raw(message)
-    message_id = _message_id(message, raw)
+    esp: str
+    token: str
+    digest: str
+    expires_at: dt.datetime
+
+
+class InboundTokenReused(ValueError):
+    """A signed post's token was already accepted with different content: a captured signature."""
+
+
+def inbound_store(
+    *,
+    esp: str,
+    mime: bytes,
+    enqueue: Enqueue,
+    esp_fields: dict | None = None,
+    token: WebhookToken | None = None,
+    received_at: dt.datetime | None = None,
+) -> int | None:
+    """Store one posted email and owe its parsing; returns the new message's id, or None when nothing
+    new was stored: its Message-ID is stored already, or this exact post (same token, same fields) was
+    handled before. Raises ``InboundTokenReused`` for a token accepted before with other content.
+
+    The token is written in the same transaction as the message (on PostgreSQL the same statement): a
+    failure (database trouble, the request answered 5xx) frees it for the provider's retry."""
+    now, esp_fields = timezone.now(), esp_fields or {}
+    # Who, to where and about what, from the headers alone: the inbound log shows them before a worker
+    # has parsed the message (it then writes the exact values).
+    head = inbound_mail.headers(mime)
+    head.envelope_recipient = esp_fields.get("envelope_recipient")
+    inbound = InboundMessage(
+        message_id=inbound_mail.message_id(head, mime),
+        received_at=received_at or now,
+        esp=esp,
+        from_email=inbound_mail.sender(head)[0][:320],
+        to_email=inbound_mail.team_recipient(head)[:320],
+        subject=inbound_mail.subject_preview(head)[:998],
+        mime=mime,
+        esp_fields=esp_fields,
+        parse_dispatched_at=now,
+    )
+    if token is not None and connection.vendor == "postgresql":
+        inbound_id = _store_in_one_statement(token, inbound)
+    else:
+        with transaction.atomic():
+            if token is not None and not _token_first_use(token):
+                return None
+            inbound_id = _insert_unless_present(inbound)
+    if inbound_id is not None:
+        transaction.on_commit(lambda: inbound_dispatch(ids=[inbound_id], enqueue=enqueue))
+    return inbound_id
+
+
+def _store_in_one_statement(token: WebhookToken, inbound: InboundMessage) -> int | None:
+    """PostgreSQL: the token and the message in one statement, atomic by itself (no BEGIN and COMMIT
+    round trips, the webhook's main cost after parsing moved out); the message only if the token is new."""
+    row = _token_row(token)
+    token_table, token_columns, token_params = _values(row)
+    table, columns, params = _values(inbound)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = (
+        f"WITH token AS (INSERT INTO {token_table} ({', '.join(token_columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(token_columns))}) ON CONFLICT DO NOTHING RETURNING 1), "
+        f"message AS (INSERT INTO {table} ({', '.join(columns)}) SELECT {marks} WHERE EXISTS (SELECT 1 FROM token) "
+        f"ON CONFLICT DO NOTHING RETURNING {connection.ops.quote_name(inbound._meta.pk.column)}) "
+        "SELECT EXISTS (SELECT 1 FROM token), (SELECT * FROM message)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*token_params, *params])
+        fresh, inbound_id = cursor.fetchone()
+    if not fresh and not _exact_retry(row):
+        raise InboundTokenReused(f"{token.esp} token already used for another post")
+    return inbound_id
+
+
+def _token_row(token: WebhookToken) -> InboundToken:
+    return InboundToken(esp=token.esp, token=token.token[:255], digest=token.digest, expires_at=token.expires_at)
+
+
+def _token_first_use(token: WebhookToken) -> bool:
+    """True the first time; False for an exact retry of a post already handled; raises for other content."""
+    row = _token_row(token)
+    if _insert_unless_present(row) is not None:
+        return True
+    if _exact_retry(row):
+        return False
+    raise InboundTokenReused(f"{token.esp} token already used for another post")
+
+
+def _exact_retry(row: InboundToken) -> bool:
+    return InboundToken.objects.filter(esp=row.esp, token=row.token, digest=row.digest).exists()
+
+
+def _values(obj) -> tuple[str, list[str], list]:
+    """(table, columns, values) to insert ``obj`` as the ORM would."""
+    meta, quote = obj._meta, connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    return quote(meta.db_table), [quote(field.column) for field in fields], params
+
+
+def _insert_unless_present(obj) -> int | None:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` for ``obj``: its new id, or None when a unique
+    constraint already holds its values. One statement and no savepoint: the ORM's ``create()`` needs a
+    savepoint to survive the IntegrityError, and ``bulk_create(ignore_conflicts=True)`` returns no id."""
+    table, columns, params = _values(obj)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
+        f"ON CONFLICT DO NOTHING RETURNING {connection.ops.quote_name(obj._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def inbound_dispatch(*, ids: Iterable[int], enqueue: Enqueue) -> int:
+    """Hand owed parses to the workers. The first failure (broker down) stops the loop: the messages
+    stay owed and the sweeper hands them out once the broker is back. Returns how many were handed."""
+    ids, handed = list(ids), 0
+    for pk in ids:
+        try:
+            enqueue(pk)
+        except Exception as error:
+            log.warning(
+                "inbound parse dispatch failed (%s: %s); %d stored emails left for the sweeper",
+                type(error).__name__,
+                error,
+                len(ids) - handed,
+            )
+            break
+        handed += 1
+    return handed
+
+
+def inbound_sweep(*, enqueue: Enqueue, now: dt.datetime | None = None, limit: int = 1000) -> dict:
+    """Hand out again every stored email whose parse was dispatched long ago and is still owed."""
+    now = now or timezone.now()
+    lost = Q(parse_dispatched_at__lt=now - dt.timedelta(seconds=settings.INBOUND_REDISPATCH_AFTER_SECONDS))
+    with transaction.atomic():
+        owed = InboundMessage.objects.filter(lost | Q(parse_dispatched_at__isnull=True), outcome=Outcome.RECEIVED)
+        if connection.vendor == "postgresql":
+            owed = owed.select_for_update(skip_locked=True)  # a message being parsed is locked: skipped
+        ids = list(owed.order_by("parse_dispatched_at").values_list("pk", flat=True)[:limit])
+        InboundMessage.objects.filter(pk__in=ids).update(parse_dispatched_at=now)
+    return {"redispatched": inbound_dispatch(ids=ids, enqueue=enqueue), "owed": len(ids)}
+
+
+def inbound_parse(*, inbound_id: int) -> InboundMessage | None:
+    """Parse one stored email into entries, once. None when there is nothing to do: it was parsed
+    already (a redelivered task, a second sweep, support's re-run) or is gone."""
+    attempts = _count_attempt(inbound_id)
+    if attempts is None:
+        return None
+    if attempts > settings.INBOUND_MAX_PARSE_ATTEMPTS:
+        return _give_up(inbound_id, attempts=attempts)
     try:
         with transaction.atomic():
-            inbound = InboundMessage.objects.create(
-                message_id=message_id,
-                received_at=received_at,
-                esp=esp,
-                from_email=sender[:320],
-                to_email=_team_recipient(message)[:320],
-                subject=_header(message, "Subject")[:998],
-                raw=raw,
-            )
-            if problem:
-                inbound.parsed = {"rejected_because": problem}
-                _finish(inbound, outcome=Outcome.REJECTED)
-            else:
-                _process(inbound, message)
-            return inbound
-    except IntegrityError:
-        if InboundMessage.objects.filter(message_id=message_id).exists():
-            return None  # a replay: already stored and processed
+            inbound = InboundMessage.objects.select_for_update().filter(pk=inbound_id, outcome=Outcome.RECEIVED).first()
+            if inbound is None:
+                return None  # parsed by another run while this one waited for the lock
+            _parse(inbound, _message_of(inbound))
+    except Exception as error:
+        _note_failure(inbound_id, error)
         raise
+    return inbound
+
+
+def _count_attempt(inbound_id: int) -> int | None:
+    """Counted before parsing, in its own transaction, so a message that kills its worker every time
+    (and so never records an error) is still given up in the end."""
+    owed = InboundMessage.objects.filter(pk=inbound_id, outcome=Outcome.RECEIVED)
+    if not owed.update(parse_attempts=F("parse_attempts") + 1):
+        return None
+    return owed.values_list("parse_attempts", flat=True).first()
+
+
+def _give_up(inbound_id: int, *, attempts: int) -> InboundMessage | None:
+    InboundMessage.objects.filter(pk=inbound_id, outcome=Outcome.RECEIVED).update(outcome=Outcome.FAILED)
+    log.error("inbound %s: parsing failed %d times; given up (support can parse it again)", inbound_id, attempts - 1)
+    return InboundMessage.objects.filter(pk=inbound_id).first()
+
+
+def _note_failure(inbound_id: int, error: Exception) -> None:
+    """What went wrong, kept for support beside the message (the parse itself was rolled back)."""
+    try:
+        InboundMessage.objects.filter(pk=inbound_id, outcome=Outcome.RECEIVED).update(
+            parsed={"parse_error": f"{type(error).__name__}: {error}"[:2000]}
+        )
+    except Exception:  # the database itself may be what failed; the task's log has the error
+        log.exception("inbound %s: could not record the parse error", inbound_id)
+
+
+def _message_of(inbound: InboundMessage):
+    message = inbound_mail.parse(inbound.mime, text=inbound.raw)
+    message.envelope_sender = inbound.esp_fields.get("envelope_sender")
+    message.envelope_recipient = inbound.esp_fields.get("envelope_recipient")
+    if inbound.esp == "mailgun":
+        # anymail's verdict for Mailgun's raw-MIME posts: the spam flag Mailgun adds to the headers.
+        message.spam_detected = inbound_mail.header(message, "X-Mailgun-Sflag").lower() == "yes"
+    else:
+        message.spam_detected = inbound.esp_fields.get("spam_detected")
+    return message
+
+
+def _parse(inbound: InboundMessage, message) -> None:
+    """Read who, where and what, make the entries, keep the support copy in place of the posted bytes."""
+    address, problem = inbound_mail.sender(message)
+    inbound.from_email = address[:320]
+    inbound.to_email = inbound_mail.team_recipient(message)[:320]
+    inbound.subject = inbound_mail.header(message, "Subject")[:998]
+    if problem:
+        inbound.parsed = {"rejected_because": problem}
+        inbound.outcome = Outcome.REJECTED
+    else:
+        inbound.outcome = _process(inbound, message)
+    if inbound.mime is not None:
+        inbound.raw, inbound.mime = inbound_mail.support_copy(message), None
+    inbound.save()
 
 
 def inbound_reprocess(*, inbound: InboundMessage, actor, now: dt.datetime | None = None) -> InboundMessage:
-    """Parse a stored email again, after what stopped it was fixed (an address verified, a membership added).
+    """Parse a stored email again, after what stopped it was fixed (an address verified, a membership
+    added, a parser bug fixed), or now when no worker has yet.
 
     Only for messages that created no entries: running one that did would post its lines twice.
     ``actor`` is who asked (support, through the portal, which audits it)."""
-    from anymail.inbound import AnymailInboundMessage
-
     now = now or timezone.now()
     with transaction.atomic():
         inbound = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
@@ -77,16 +282,15 @@ def inbound_reprocess(*, inbound: InboundMessage, actor, now: dt.datetime | None
             raise ValueError("This email already created entries: parsing it again would post them twice.")
         if inbound.outcome == Outcome.REJECTED:
             raise ValueError("This email was rejected as unusable (see why): parsing it again cannot change that.")
-        if not inbound.raw:
+        if inbound.mime is None and not inbound.raw:
             raise ValueError("The raw message is not stored any more: nothing to parse.")
-        if inbound.raw.endswith(" bytes in all)\n") and "\n(truncated: " in inbound.raw[-80:]:
+        if inbound.mime is None and inbound_mail.is_truncated(inbound.raw):
             raise ValueError("Only the first MiB of this email was stored: parsing it again would read part of it.")
-        message = AnymailInboundMessage.parse_raw_mime(inbound.raw)
         previous = inbound.outcome
         inbound.user = inbound.team = inbound.entry_date = None
         inbound.reply_text, inbound.entries_created = "", 0
         inbound.parsed = {key: value for key, value in inbound.parsed.items() if key == "answered"}
-        _process(inbound, message)
+        _parse(inbound, _message_of(inbound))
         inbound.parsed = {**inbound.parsed, "reprocessed": {"at": now.isoformat(), "previous_outcome": previous}}
         inbound.save(update_fields=["parsed"])
     who = getattr(actor, "pk", actor)
@@ -94,108 +298,17 @@ def inbound_reprocess(*, inbound: InboundMessage, actor, now: dt.datetime | None
     return inbound
 
 
-class InboundTokenReused(ValueError):
-    """A signed post's token was already accepted with different content: a captured signature."""
-
-
-def inbound_token_use(*, esp: str, token: str, digest: str, expires_at: dt.datetime) -> bool:
-    """Accept a webhook token once: True the first time, False for an exact retry of the same post
-    (already handled), ``InboundTokenReused`` for the same token with other content.
-
-    Call it inside the transaction that stores the message: a concurrent duplicate waits on the unique
-    constraint until that commits, and a rollback frees the token for the ESP's retry."""
-    try:
-        with transaction.atomic():
-            InboundToken.objects.create(esp=esp, token=token[:255], digest=digest, expires_at=expires_at)
-        return True
-    except IntegrityError:
-        if InboundToken.objects.filter(esp=esp, token=token[:255], digest=digest).exists():
-            return False
-        raise InboundTokenReused(f"{esp} token already used for another post") from None
-
-
-# Support reads the stored copy; a 20 MB pasted log need not be kept whole (the reply is parsed first).
-MAX_STORED_RAW_BYTES = 1024 * 1024
-# The stdlib email parser raises these (and anymail ValueError subclasses) on hostile headers.
-_MALFORMED = (ValueError, LookupError, IndexError, TypeError, AttributeError, OverflowError)
-
-
-def _clean(value) -> str:
-    """Text PostgreSQL can store: surrogate-escaped 8-bit bytes decoded, NULs dropped."""
-    text = str(value or "")
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
-        text = decode_text(text.encode("utf-8", "surrogateescape"))
-    return text.replace("\x00", "")
-
-
-def _header(message, name: str) -> str:
-    try:
-        return _clean(message.get(name)).strip()
-    except _MALFORMED:
-        return ""
-
-
-def _sender(message) -> tuple[str, str]:
-    """(address, why it is unusable or "")."""
-    try:
-        sender = message.from_email
-    except _MALFORMED:
-        return "", "the From header is not a readable address"
-    if isinstance(sender, list):
-        return _clean(", ".join(a.addr_spec for a in sender)), "the From header names more than one address"
-    address = _clean(sender.addr_spec if sender else "")
-    if "@" not in address:
-        return address, "the From header has no email address"
-    return address, ""
-
-
-def _stored_raw(message) -> str:
-    """The message as text for support, attachments replaced by a note (they are never used)."""
-    for part in message.walk():
-        if part.is_multipart() or (part.get_content_maintype() == "text" and not part.is_attachment()):
-            continue
-        size = len(str(part.get_payload()))
-        del part["Content-Transfer-Encoding"]
-        part.set_payload(f"(attachment not stored: {size} bytes)")
-    try:
-        data = message.as_bytes()
-    except _MALFORMED + (UnicodeError,):
-        data = str(message.get_payload() if not message.is_multipart() else "").encode("utf-8", "surrogateescape")
-    if len(data) > MAX_STORED_RAW_BYTES:
-        data = data[:MAX_STORED_RAW_BYTES] + f"\n(truncated: {len(data)} bytes in all)\n".encode()
-    return _clean(decode_text(data))
-
-
-def _message_id(message, raw: str) -> str:
-    value = _header(message, "Message-ID")
-    # Without a Message-ID the content identifies a replay: the ESP resends the same bytes.
-    return value[:255] or f"<sha256-{hashlib.sha256(raw.encode('utf-8', 'replace')).hexdigest()}@no-message-id>"
-
-
-def _team_recipient(message) -> str:
-    domain = settings.INBOUND_DOMAIN.lower()
-    try:
-        # "To: undisclosed-recipients:;" (Bcc) names nobody: the envelope still does.
-        listed = [a.addr_spec for a in message.to + message.cc]
-    except _MALFORMED:
-        listed = []
-    candidates = [_clean(a) for a in [message.envelope_recipient or "", *listed]]
-    for address in candidates:
-        if address.lower().endswith("@" + domain):
-            return address.lower()
-    return (candidates[0] or "").lower()
-
-
-def _process(inbound: InboundMessage, message) -> None:
-    if _is_automated(message):
-        return _finish(inbound, outcome=Outcome.AUTOMATED)
+def _process(inbound: InboundMessage, message) -> str:
+    """Entries from a usable message; returns the outcome."""
+    if inbound_mail.is_automated(message):
+        return Outcome.AUTOMATED
     user = user_for_email(inbound.from_email)
     if user is None:
-        return _finish(inbound, outcome=Outcome.UNKNOWN_SENDER)
+        return Outcome.UNKNOWN_SENDER
     inbound.user = user
     team, outcome = _team_for(user, inbound.to_email)
     if team is None:
-        return _finish(inbound, outcome=outcome)
+        return outcome
     inbound.team = team
     # The day the reminder asked about, else the day the mail arrived where the member lives; the sender's
     # Date: header never counts (a wrong clock in a phone would date entries years away).
@@ -206,7 +319,7 @@ def _process(inbound: InboundMessage, message) -> None:
         or arrived
     )
     text, html = body_texts(message)
-    inbound.reply_text = _clean(reply_text(text=text, html=html))
+    inbound.reply_text = inbound_mail.clean(reply_text(text=text, html=html))
     made, rejected = [], []
     for line in reply_lines(inbound.reply_text):
         try:
@@ -217,24 +330,7 @@ def _process(inbound: InboundMessage, message) -> None:
             made.append({"hash_id": entry.hash_id, "kind": entry.kind, "text": entry.text})
     inbound.parsed = {"entries": made, "rejected": rejected}
     inbound.entries_created = len(made)
-    _finish(inbound, outcome=Outcome.ENTRIES_CREATED if made else Outcome.EMPTY)
-
-
-def _finish(inbound: InboundMessage, *, outcome: str) -> None:
-    inbound.outcome = outcome
-    inbound.save()
-
-
-def _is_automated(message) -> bool:
-    """Auto-replies, bounces and list mail must never become entries or get an answer (mail loops)."""
-    auto = (_header(message, "Auto-Submitted") or "no").lower()
-    precedence = _header(message, "Precedence").lower()
-    sender = _sender(message)[0].lower()
-    if getattr(message, "spam_detected", False):  # the ESP's spam verdict (Mailgun's X-Mailgun-Sflag)
-        return True
-    return (
-        auto != "no" or precedence in {"bulk", "junk", "list"} or sender.startswith(("mailer-daemon@", "postmaster@"))
-    )
+    return Outcome.ENTRIES_CREATED if made else Outcome.EMPTY
 
 
 def _team_for(user, address: str) -> tuple[Team | None, str]:

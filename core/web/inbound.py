@@ -1,23 +1,27 @@
 """The email webhooks: only the configured provider's URLs are mounted, the post is read with limits
 fit for email, and Mailgun's signature (checked by anymail) must also be fresh and used once.
 
-Answers: 400 for anything forged, stale, replayed with other content or malformed; 413 past the
-provider's size limit; 200 once the message is stored (even as a rejection: the ESP must not retry
-what can never succeed); 5xx only when we failed (database down), so the ESP retries later.
+The request only authenticates and stores: the message as posted is written once (unique Message-ID)
+with its token, and a worker parses it into entries (core/services/inbound.py). Answers: 400 for
+anything forged, stale, replayed with other content or malformed; 413 past the provider's size limit;
+200 once the message is stored (the ESP must not retry what is kept, whatever the worker makes of it);
+5xx only when we failed (database down), so the ESP retries later.
 """
 
 import datetime as dt
 import hashlib
+import logging
+import queue
+import threading
 import urllib.parse
 
 import multipart
 from anymail import urls as anymail_urls
 from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailWebhookValidationFailure
-from anymail.inbound import AnymailInboundMessage
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
+from celery import current_app
 from django.conf import settings
 from django.core import checks
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -25,12 +29,70 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 
+from core import inbound_mail
 from core.services.deliveries import delivery_track
-from core.services.inbound import InboundTokenReused, inbound_receive, inbound_token_use
+from core.services.inbound import InboundTokenReused, WebhookToken, inbound_store
+
+log = logging.getLogger(__name__)
+PARSE_TASK = "scheduled.inbound_parse"
+
+
+def send_parse(inbound_id: int) -> None:
+    """Hand one stored email to a worker. By the task's name: core does not import ``scheduled``."""
+    current_app.send_task(PARSE_TASK, kwargs={"inbound_id": inbound_id}, queue=settings.INBOUND_QUEUE)
+
+
+class _ParseSender(threading.Thread):
+    """Sends the parse messages of this process, one thread for all requests. A request only queues the
+    id in memory: the broker's round trips (and Celery's ten pooled broker connections, which ninety
+    threads would queue for while holding their database connections) stay off the request. The
+    message is only a nudge: one lost here (the process stopped, the broker down) is left owed in the
+    database and handed out by the sweeper (``INBOUND_REDISPATCH_AFTER_SECONDS``)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="inbound-parse-sender", daemon=True)
+        self.ids: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+    def run(self) -> None:
+        while True:
+            inbound_id = self.ids.get()
+            try:
+                send_parse(inbound_id)
+            except Exception as error:  # broker down: the sweeper hands it out later
+                log.warning(
+                    "inbound %s: parse not enqueued (%s: %s); left for the sweeper",
+                    inbound_id,
+                    type(error).__name__,
+                    error,
+                )
+
+
+_sender: _ParseSender | None = None
+_sender_lock = threading.Lock()
+
+
+def enqueue_parse(inbound_id: int) -> None:
+    global _sender
+    with _sender_lock:
+        if _sender is None or not _sender.is_alive():
+            _sender = _ParseSender()
+            _sender.start()
+    _sender.ids.put(inbound_id)
 
 
 def inbound_email(sender, event, esp_name, **kwargs):
-    inbound_receive(message=event.message, esp=esp_name.lower())
+    """anymail's signal, for providers whose view parses the post itself (all but Mailgun's raw MIME)."""
+    message = event.message
+    inbound_store(
+        esp=esp_name.lower(),
+        mime=inbound_mail.posted_bytes(message),
+        esp_fields={
+            "envelope_sender": message.envelope_sender,
+            "envelope_recipient": message.envelope_recipient,
+            "spam_detected": message.spam_detected,
+        },
+        enqueue=enqueue_parse,
+    )
 
 
 def tracking_event(sender, event, esp_name, **kwargs):
@@ -138,6 +200,9 @@ class MailgunInboundView(InboundPostMixin, MailgunInboundWebhookView):
         # anymail runs every validate_request in the class chain (this one first, then its own).
         if "body-mime" not in request.POST:
             raise _Refused(400, "Not a raw-MIME post: the route must forward to …/inbound_mime/")
+        # What anymail's own parsing would refuse, asked here because the request no longer parses.
+        if request.POST.get("event", "inbound") != "inbound" or "attachments" in request.POST:
+            raise _Refused(400, "Not a forward() route's post: a tracking event or a store() route")
         signed_at = _signed_at(request.POST.get("timestamp", ""))
         now = timezone.now()
         if signed_at < now - dt.timedelta(seconds=settings.INBOUND_SIGNATURE_MAX_AGE_SECONDS):
@@ -146,45 +211,31 @@ class MailgunInboundView(InboundPostMixin, MailgunInboundWebhookView):
             raise AnymailWebhookValidationFailure("Mailgun webhook timestamp is in the future")
 
     def post(self, request, *args, **kwargs):
+        """Authenticate (anymail: basic auth and signature; ours: fresh, token unused), store, answer.
+        anymail's parsed event is not built here: parsing is the worker's, from the bytes stored."""
         self.run_validators(request)
         signed_at = _signed_at(request.POST["timestamp"])
-        with transaction.atomic():
-            try:
-                fresh = inbound_token_use(
-                    esp="mailgun",
-                    token=request.POST["token"],
-                    digest=hashlib.sha256(repr(sorted(request.inbound_fields)).encode()).hexdigest(),
-                    expires_at=signed_at + dt.timedelta(seconds=settings.INBOUND_SIGNATURE_MAX_AGE_SECONDS),
-                )
-            except InboundTokenReused as error:
-                raise AnymailWebhookValidationFailure(str(error)) from None
-            if fresh:  # an exact retry of a post already handled answers 200 and does nothing
-                for event in self.parse_events(request):
-                    self.signal.send(sender=self.__class__, event=event, esp_name=self.esp_name)
+        token = WebhookToken(
+            esp="mailgun",
+            token=request.POST["token"],
+            digest=hashlib.sha256(repr(sorted(request.inbound_fields)).encode()).hexdigest(),
+            expires_at=signed_at + dt.timedelta(seconds=settings.INBOUND_SIGNATURE_MAX_AGE_SECONDS),
+        )
+        try:
+            inbound_store(
+                esp="mailgun",
+                # The posted bytes (anymail reads the last body-mime too): exact for any charset.
+                mime=[value for name, value in request.inbound_fields if name == b"body-mime"][-1],
+                esp_fields={
+                    "envelope_sender": request.POST.get("sender") or None,
+                    "envelope_recipient": request.POST.get("recipient") or None,
+                },
+                enqueue=enqueue_parse,
+                token=token,
+            )
+        except InboundTokenReused as error:
+            raise AnymailWebhookValidationFailure(str(error)) from None
         return HttpResponse()
-
-    def esp_to_anymail_event(self, request):
-        event = super().esp_to_anymail_event(request)
-        raw = [value for name, value in request.inbound_fields if name == b"body-mime"][-1]  # anymail takes the last
-        if not _is_utf8(raw):
-            # anymail parsed the form's text, in which a raw 8-bit windows-1252 body is already lost;
-            # parse the posted bytes instead and keep what anymail read from the other fields.
-            exact = AnymailInboundMessage.parse_raw_mime_bytes(raw)
-            for name in _ESP_ATTRIBUTES:
-                setattr(exact, name, getattr(event.message, name))
-            event.message = exact
-        return event
-
-
-# What anymail's Mailgun view sets on the message from the other form fields and the headers.
-_ESP_ATTRIBUTES = (
-    "envelope_sender",
-    "envelope_recipient",
-    "stripped_text",
-    "stripped_html",
-    "spam_detected",
-    "spam_score",
-)
 
 
 def _signed_at(timestamp: str) -> dt.datetime:
@@ -192,14 +243,6 @@ def _signed_at(timestamp: str) -> dt.datetime:
         return dt.datetime.fromtimestamp(int(timestamp), tz=dt.UTC)
     except (ValueError, OverflowError, OSError):
         raise _Refused(400, "Mailgun webhook timestamp is not a Unix time") from None
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 # --- URLs: the configured provider's only ------------------------------------------------------

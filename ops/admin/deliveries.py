@@ -46,10 +46,12 @@ class InboundMessageAdmin(BigTableAdmin):
     ordering = ("-received_at", "-id")
     list_select_related = ("user", "team")
     raw_id_fields = ("user", "team")
-    readonly_fields = [f.name for f in InboundMessage._meta.fields]
+    # The posted bytes (up to 25 MB, until a worker has parsed them) are never shown: raw is their copy.
+    exclude = ("mime",)
+    readonly_fields = [f.name for f in InboundMessage._meta.fields if f.name != "mime"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        queryset = super().get_queryset(request).defer("mime")
         changelist = request.resolver_match and request.resolver_match.url_name.endswith("changelist")
         return queryset.defer("raw", "reply_text", "parsed") if changelist else queryset  # big bodies: detail only
 

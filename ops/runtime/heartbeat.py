@@ -2,6 +2,9 @@
 
 The row is keyed by dyno name and upserted, so the portal can tell which processes are up, what
 they are doing and how their database pool is doing, without asking Heroku or a shell.
+
+A web process writes its heartbeat on a connection of its own, outside its pool: a process whose pool
+is exhausted is exactly the one whose report must get through (it shows the saturation).
 """
 
 import atexit
@@ -21,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 _started_at = None
 _reporter = None
+HEARTBEAT_ALIAS = "heartbeat"
+# psycopg_pool's cumulative counters whose growth between two heartbeats shows saturation.
+_INTERVAL_COUNTERS = {"waited": "requests_queued", "wait_ms": "requests_wait_ms", "turned_away": "requests_errors"}
 
 
 def pool_stats() -> dict:
@@ -55,7 +61,33 @@ def pool_stats() -> dict:
     }
 
 
-def heartbeat_record(*, process_type: str, extra: Callable[[], dict] | None = None, stopped: bool = False):
+class PoolGauge:
+    """How saturated the pool was since the last heartbeat: requests that had to queue for a connection,
+    their total wait, and those turned away (no connection within ``DB_POOL_TIMEOUT``: answered 503)."""
+
+    def __init__(self) -> None:
+        self._last: dict | None = None
+
+    def interval(self, stats: dict) -> dict:
+        last, self._last = self._last, stats
+        if last is None or stats.get("mode") != "pool":
+            return {}
+        # A counter that went backwards was reset (the pool was re-created): count from zero.
+        return {
+            name: (now if now < before else now - before)
+            for name, key in _INTERVAL_COUNTERS.items()
+            for now, before in [(stats.get(key) or 0, last.get(key) or 0)]
+        }
+
+
+def heartbeat_record(
+    *,
+    process_type: str,
+    extra: Callable[[], dict] | None = None,
+    stopped: bool = False,
+    gauge: PoolGauge | None = None,
+    using: str = "default",
+):
     """Upsert this process's heartbeat row and return it."""
     from ops.models import Heartbeat
 
@@ -65,9 +97,12 @@ def heartbeat_record(*, process_type: str, extra: Callable[[], dict] | None = No
     # When the OS started this process: a database session opened before it belongs to an earlier
     # process of the same dyno name (the database page marks it a dead holder).
     process_started = dt.datetime.fromtimestamp(psutil.Process().create_time(), tz=dt.UTC).isoformat()
-    stats = {**figures.pop("stats", {}), "pool": pool_stats(), "process_started": process_started}
+    pool = pool_stats()
+    if gauge is not None:
+        pool["interval"] = gauge.interval(pool)
+    stats = {**figures.pop("stats", {}), "pool": pool, "process_started": process_started}
     now = timezone.now()
-    row, _ = Heartbeat.objects.update_or_create(
+    row, _ = Heartbeat.objects.db_manager(using).update_or_create(
         dyno=settings.DYNO_NAME,
         defaults={
             "process_type": process_type,
@@ -91,6 +126,8 @@ class HeartbeatReporter(threading.Thread):
         self.process_type = process_type
         self.extra = extra
         self.stopping = threading.Event()
+        self.gauge = PoolGauge()
+        self.using = _own_connection() if process_type == "web" else "default"
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -99,9 +136,12 @@ class HeartbeatReporter(threading.Thread):
 
     def beat(self, *, stopped: bool = False) -> None:
         try:
-            heartbeat_record(process_type=self.process_type, extra=self.extra, stopped=stopped)
+            heartbeat_record(
+                process_type=self.process_type, extra=self.extra, stopped=stopped, gauge=self.gauge, using=self.using
+            )
         except Exception:  # a heartbeat must never take its process down; the portal shows it stale
             logger.exception("heartbeat failed")
+            connections[self.using].close()  # reconnect next time (the database may have restarted)
         finally:
             close_old_connections()
             connections["default"].close()
@@ -125,6 +165,18 @@ def start_heartbeat(*, process_type: str, extra: Callable[[], dict] | None = Non
 def stop_heartbeat() -> None:
     if _reporter is not None:
         _reporter.stop()
+
+
+def _own_connection() -> str:
+    """A database alias for this thread's heartbeat outside the pool (one persistent connection), when
+    the process pools its connections; else the default alias (its own per-thread connection already)."""
+    default = connections["default"]
+    if default.vendor != "postgresql" or default.pool is None:
+        return "default"
+    if HEARTBEAT_ALIAS not in connections.settings:
+        options = {key: value for key, value in default.settings_dict["OPTIONS"].items() if key != "pool"}
+        connections.settings[HEARTBEAT_ALIAS] = {**default.settings_dict, "OPTIONS": options, "CONN_MAX_AGE": None}
+    return HEARTBEAT_ALIAS
 
 
 def _default_extra(process_type: str) -> Callable[[], dict] | None:

@@ -3,7 +3,8 @@
 Pure arithmetic (no database), so it is easy to test for many formations. Each process opens its
 own pool (or, with pooling off, one persistent connection per thread that touches the database):
 
-* web dyno: ``pool max`` (its threads share the pool), or ``threads + 1`` (+ the heartbeat thread)
+* web dyno: ``pool max + 1`` (its threads share the pool; the heartbeat has its own connection, so
+  an exhausted pool is still reported), or ``threads + 1`` (+ the heartbeat thread)
 * worker dyno: ``concurrency`` prefork children + the parent, each holding its pool's minimum
   (a child runs one task at a time, so its pool never grows past ``max(min, 1)``)
 * beat: the scheduler and the heartbeat thread: ``max(min, 2)``
@@ -83,7 +84,7 @@ class Budget:
 def connection_budget(
     *, formation: Formation, pool: PoolConfig, max_connections: int, reserved: int, headroom: int
 ) -> Budget:
-    web_each = pool.per_process(formation.web_threads + 1)
+    web_each = pool.per_process(formation.web_threads + 1) + (1 if pool.pool_max > 0 else 0)
     worker_each = (formation.worker_concurrency + 1) * pool.per_process(1)
     beat_each = pool.per_process(2)
     mode = "per-thread connections" if pool.pool_max <= 0 else f"pool min {pool.pool_min} / max {pool.pool_max}"

@@ -52,7 +52,12 @@ class DynoOverview:
 def _annotate(process: Heartbeat, now) -> Heartbeat:
     process.uptime = now - process.started_at if process.state in LIVE else None
     process.memory_mb = round(process.rss_bytes / 2**20) if process.rss_bytes else None
-    process.pool = (process.stats or {}).get("pool", {})
+    process.pool = dict((process.stats or {}).get("pool", {}))
+    if process.pool.get("mode") == "pool":
+        process.pool["in_use"] = (process.pool.get("pool_size") or 0) - (process.pool.get("pool_available") or 0)
+        interval = process.pool.get("interval") or {}
+        waited = interval.get("waited") or 0
+        process.pool["mean_wait_ms"] = round(interval.get("wait_ms", 0) / waited) if waited else None
     process.active_tasks = (process.stats or {}).get("active_tasks", [])
     return process
 
@@ -104,6 +109,32 @@ def dyno_warnings(processes: list[Heartbeat], expected: dict[str, int], observed
             continue
         if p.process_type == "web" and p.threads and (p.busy_threads or 0) >= p.threads:
             warnings.append(DynoWarning("red", f"{p.dyno}: all {p.threads} threads busy, requests are queueing."))
+        warnings += _pool_warnings(p)
         if p.memory_mb and p.memory_mb > limit:
             warnings.append(DynoWarning("red", f"{p.dyno} uses {p.memory_mb} MiB, over the dyno's {limit} MiB."))
     return warnings
+
+
+def _pool_warnings(p: Heartbeat) -> list[DynoWarning]:
+    """Saturation of a process's connection pool, from its last heartbeat (before it bites, and when it does)."""
+    if p.pool.get("mode") != "pool":
+        return []
+    interval = p.pool.get("interval") or {}
+    turned_away, waiting = interval.get("turned_away") or 0, p.pool.get("requests_waiting") or 0
+    if turned_away:
+        return [
+            DynoWarning(
+                "red",
+                f"{p.dyno}: {turned_away} requests found no pooled connection in time and were answered 503 "
+                "(overloaded): add web dynos, or raise DB_POOL_MAX_SIZE if the connection budget allows.",
+            )
+        ]
+    if waiting or (interval.get("waited") or 0):
+        return [
+            DynoWarning(
+                "amber",
+                f"{p.dyno}: its connection pool is saturated: {waiting} waiting now, "
+                f"{interval.get('waited') or 0} queued for a connection since the last heartbeat.",
+            )
+        ]
+    return []

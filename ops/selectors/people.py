@@ -129,7 +129,7 @@ def person_overview(*, hash_id: str, now: dt.datetime | None = None) -> PersonOv
         InboundMessage.objects.alias(sender=Lower("from_email"))
         .filter(Q(user=user) | Q(sender__in=addresses))
         .select_related("team")
-        .defer("raw")
+        .defer("raw", "mime")
         .order_by("-received_at", "-id")[:INBOUND_SHOWN]
     )
     entries = list(  # 7

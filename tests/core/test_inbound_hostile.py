@@ -88,6 +88,7 @@ def test_it_keeps_the_bytes_of_a_urlencoded_post_too(client, team, bob):
         HTTP_AUTHORIZATION=mailgun.basic_auth(),
     )
     assert response.status_code == 200
+    mailgun.parse_stored()
     assert _texts() == ["Crème brûlée for the team"]
 
 
@@ -285,6 +286,7 @@ def test_it_accepts_a_20mb_reply_through_waitress(team, bob, kind):
     with waitress(port, env=process_env(), threads=2):
         status = wait_for(post, timeout=60, what="waitress to answer the 20 MB post")
     assert status == 200
+    assert mailgun.parse_stored() == 1  # what the worker does next
     assert _texts()[0] == "Shipped the big one"
 
 

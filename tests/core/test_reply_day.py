@@ -4,18 +4,18 @@ day the mail arrived in the member's zone. The sender's Date: header never dates
 import datetime as dt
 
 import pytest
-from anymail.inbound import AnymailInboundMessage
 
 from core.emails.reminders import reminder_day, reminder_message
 from core.models import Entry, Membership
-from core.services.inbound import inbound_receive
+from core.services.inbound import inbound_parse, inbound_store
 from tests import mailgun
 
 ARRIVED = dt.datetime(2026, 11, 26, 16, tzinfo=dt.UTC)  # Thursday 16:00 UTC, Friday 01:00 in Tokyo
 
 
 def _receive(raw: str, *, at: dt.datetime = ARRIVED):
-    inbound_receive(message=AnymailInboundMessage.parse_raw_mime(raw), received_at=at)
+    inbound_id = inbound_store(esp="mailgun", mime=raw.encode(), received_at=at, enqueue=lambda pk: None)
+    inbound_parse(inbound_id=inbound_id)
     return sorted({e.occurred_on for e in Entry.objects.all()})
 
 

@@ -11,19 +11,20 @@ def _budget(formation: Formation, pool: PoolConfig, max_connections=100, reserve
 def test_it_counts_a_small_pooled_formation():
     budget = _budget(Formation(web=2, worker=1, beat=1, web_threads=90, worker_concurrency=2),
                      PoolConfig(pool_max=20, pool_min=2))
-    assert [n for _, _, n in budget.lines] == [40, 6, 2, 2]  # 2×20, (2+1)×2, max(2,2), max(2,1)
-    assert (budget.needed, budget.available, budget.spare, budget.fits) == (55, 97, 42, True)
-    assert budget.verdict() == ("The formation needs up to 55 connections of the 97 available "
-                                "(100 max_connections − 3 reserved): it fits, with 42 to spare.")
+    # 2×(20 + the heartbeat's own), (2+1)×2, max(2,2), max(2,1)
+    assert [n for _, _, n in budget.lines] == [42, 6, 2, 2]
+    assert (budget.needed, budget.available, budget.spare, budget.fits) == (57, 97, 40, True)
+    assert budget.verdict() == ("The formation needs up to 57 connections of the 97 available "
+                                "(100 max_connections − 3 reserved): it fits, with 40 to spare.")
     # The old rule: 2 × 90 = 180 < 100 − 100 = 0 fails, though the pooled formation fits easily.
     assert (budget.rule_of_thumb_need, budget.rule_of_thumb_limit, budget.rule_of_thumb_fits) == (180, 0, False)
 
 
 def test_it_says_how_far_short_a_formation_is_when_it_does_not_fit():
     budget = _budget(Formation(web=6, worker=4, beat=1), PoolConfig(pool_max=20, pool_min=2))
-    assert budget.needed == 6 * 20 + 4 * 6 + 2 + 2 + 5 == 153
-    assert not budget.fits and budget.spare == -56
-    assert "it does not fit — 56 short" in budget.verdict()
+    assert budget.needed == 6 * 21 + 4 * 6 + 2 + 2 + 5 == 159
+    assert not budget.fits and budget.spare == -62
+    assert "it does not fit — 62 short" in budget.verdict()
 
 
 def test_it_counts_one_connection_per_thread_when_pooling_is_off():

@@ -49,7 +49,7 @@ def test_it_shows_the_server_connections_by_application_and_each_pool(dev, idle_
     assert overview.size_bytes > 0 and overview.reserved >= 0
     idle = next(row for row in overview.activity if row["application"] == "test-idle-tx")
     assert idle["idle_in_transaction"] == 1 and idle["total"] == 1
-    assert overview.budget.lines[0][2] == 2 * 20  # 2 web dynos × their observed pool max
+    assert overview.budget.lines[0][2] == 2 * (20 + 1)  # 2 web dynos × (their observed pool max + heartbeat's own)
     page = client_for(dev).get(reverse("admin:ops_database")).content.decode()
     assert 'data-application="test-idle-tx"' in page
     assert 'data-pool="web.1"' in page and "2 / 20" in page

@@ -86,3 +86,29 @@ def test_it_offers_restart_only_for_processes_that_are_running(fake_heroku, root
     page = client_for(root).get(reverse("admin:ops_dynos")).content.decode()
     assert 'data-restart="web.1"' in page
     assert 'data-restart="worker.1"' not in page and 'data-restart="worker.2"' not in page
+
+
+def _pool(**fields) -> dict:
+    return {"pool": {"mode": "pool", "pool_min": 2, "pool_max": 20, "pool_size": 20, "pool_available": 0, **fields}}
+
+
+def test_it_shows_each_web_pools_saturation_and_warns_before_and_when_it_bites(sam, healthy_formation):
+    formation_update(actor=None, quantities={"web": 3})
+    heartbeat(
+        "web.2", "web", stats=_pool(requests_waiting=7, interval={"waited": 40, "wait_ms": 6000, "turned_away": 0})
+    )
+    heartbeat(
+        "web.3", "web", stats=_pool(requests_waiting=30, interval={"waited": 90, "wait_ms": 90000, "turned_away": 12})
+    )
+    texts = _texts(dyno_overview())
+    assert (
+        "web.2: its connection pool is saturated: 7 waiting now, 40 queued for a connection since the last heartbeat."
+        in texts
+    )
+    assert any(
+        t.startswith("web.3: 12 requests found no pooled connection in time and were answered 503") for t in texts
+    )
+    assert not any(t.startswith("web.1:") for t in texts)  # an idle pool says nothing
+    page = client_for(sam).get(reverse("admin:ops_dynos")).content.decode()
+    assert 'data-pool-waiting="7">20 / 20 · 7<' in page and "40 (150 ms) · 0" in page
+    assert 'data-pool-turned-away="12">' in page and "90 (1000 ms) · 12" in page

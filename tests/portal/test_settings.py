@@ -86,7 +86,10 @@ def test_it_bounds_every_database_wait_by_process_type():
     web = _settings({**PRODUCTION_ENV, "DYNO": "web.1"}, 's.DATABASES["default"]["OPTIONS"]')
     assert web["options"] == "-c statement_timeout=5000 -c idle_in_transaction_session_timeout=30000"
     assert (web["connect_timeout"], web["keepalives"], web["tcp_user_timeout"]) == (3, 1, 15000)
-    assert web["pool"]["timeout"] == 5.0 and web["pool"]["connection_class"].endswith("BoundedConnection'>")
+    # An exhausted web pool answers 503 within a second (overload); other processes wait longer.
+    assert web["pool"]["timeout"] == 1.0 and web["pool"]["connection_class"].endswith("BoundedConnection'>")
+    worker_pool = _settings({**PRODUCTION_ENV, "DYNO": "worker.2"}, 's.DATABASES["default"]["OPTIONS"]["pool"]')
+    assert worker_pool["timeout"] == 5.0
     assert _settings({**PRODUCTION_ENV, "DYNO": "web.1"}, "s.DB_NETWORK_TIMEOUT_SECONDS") == 6.0
     worker = _settings({**PRODUCTION_ENV, "DYNO": "worker.2"}, 's.DATABASES["default"]["OPTIONS"]["options"]')
     assert worker == "-c statement_timeout=120000 -c idle_in_transaction_session_timeout=300000"

@@ -37,6 +37,7 @@ def _loop_env(mail_dir: Path, queue: str, **extra) -> dict:
     settings = {
         "CELERY_BROKER_URL": os.environ["REDIS_URL"],
         "DELIVERY_QUEUE": queue,
+        "INBOUND_QUEUE": queue,
         "EMAIL_FILE_PATH": str(mail_dir),
         "EMAIL_BACKEND": "core.mail.FilePerMessageBackend",
     }
@@ -105,6 +106,8 @@ def test_the_daily_loop_from_beat_tick_to_reply_to_next_digest(tmp_path, client,
         status = wait_for(lambda: _post_webhook(port, reply), what="waitress to take the webhook")
         assert status == 200
         assert _post_webhook(port, reply) == 200  # the ESP retries: nothing new
+        # The webhook stored it; the worker parses it into entries.
+        wait_for(lambda: Entry.objects.filter(author=alice).count() == 2, what="the worker to parse the reply")
 
         client.force_login(alice)
         page = client.get(f"/t/{team.hash_id}/?date={alice_day.isoformat()}").content.decode()

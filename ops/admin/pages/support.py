@@ -40,7 +40,11 @@ KINDS = {  # what a found thing is called, and where it is shown
 
 # Why an inbound email made no entries, in words support can read to the person.
 INBOUND_WHY = {
-    InboundMessage.Outcome.RECEIVED: "Stored but not processed (processing failed or is still running).",
+    InboundMessage.Outcome.RECEIVED: "Stored, not parsed yet: a worker parses each stored email within seconds "
+    "(a lost hand-over is retried every few minutes). If it waits much longer, check the workers; you can parse it "
+    "now here. {parse_error}",
+    InboundMessage.Outcome.FAILED: "Parsing failed every attempt: {parse_error} Once the cause is fixed, parse it "
+    "again here.",
     InboundMessage.Outcome.EMPTY: "Nothing to post: after removing quoted text and the signature no line was left "
     "(or every line was refused, below).",
     InboundMessage.Outcome.UNKNOWN_SENDER: "Unknown sender: {from_email} is neither an account's address nor a "
@@ -102,7 +106,12 @@ def person_page(request, hash_id: str):
             "can_see_deliveries": _can(request, "core.view_delivery"),
             "can_see_inbound": _can(request, "core.view_inboundmessage"),
             "inbound_why": {
-                key: text.format(from_email="this address", to_email="that address", rejected_because="see the email")
+                key: text.format(
+                    from_email="this address",
+                    to_email="that address",
+                    rejected_because="see the email",
+                    parse_error="(see the email)",
+                ).strip()
                 for key, text in INBOUND_WHY.items()
             },
         },
@@ -130,7 +139,7 @@ def team_page(request, hash_id: str):
 
 
 def inbound_page(request, pk: int):
-    inbound = InboundMessage.objects.select_related("user", "team").filter(pk=pk).first()
+    inbound = InboundMessage.objects.select_related("user", "team").defer("mime").filter(pk=pk).first()
     if inbound is None:
         raise Http404("No such inbound email.")
     why = INBOUND_WHY.get(inbound.outcome, "")
@@ -144,7 +153,8 @@ def inbound_page(request, pk: int):
                 from_email=inbound.from_email,
                 to_email=inbound.to_email,
                 rejected_because=inbound.parsed.get("rejected_because", "see the stored message"),
-            ),
+                parse_error=f"Last error: {inbound.parsed['parse_error']}." if "parse_error" in inbound.parsed else "",
+            ).strip(),
             "entries": inbound.parsed.get("entries", []),
             "rejected": inbound.parsed.get("rejected", []),
             "reprocessed": _reprocessed(inbound),
@@ -290,7 +300,7 @@ def unlock_view(request):
 
 
 class InboundForm(forms.Form):
-    inbound = forms.ModelChoiceField(InboundMessage.objects.defer("raw"))
+    inbound = forms.ModelChoiceField(InboundMessage.objects.defer("raw", "mime"))
 
 
 def reprocess_view(request):
