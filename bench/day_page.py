@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -26,7 +27,7 @@ import _django
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.models import Comment, Entry, Like, Team, User
@@ -86,6 +87,13 @@ def build_team(day: dt.date) -> tuple[Team, User]:
     return team, people[1]
 
 
+def analyze() -> None:
+    """Fresh statistics, as autovacuum keeps them in production: without them the planner guesses a
+    nested loop over a sequential scan per entry for tables it believes empty."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE core_user, core_membership, core_entry, core_like, core_comment, core_notification")
+
+
 def session_cookie(user: User) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
@@ -132,6 +140,12 @@ def start_server(port: int, env: dict) -> subprocess.Popen:
     Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
     log = open(Path(settings.VAR_DIR) / "bench-day-page-waitress.log", "wb")  # noqa: SIM115 (lives with the process)
     return subprocess.Popen(command, cwd=_django.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def fetch(url: str, cookie: str) -> tuple[int, bytes, float]:
@@ -185,7 +199,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--quick", action="store_true", help="one round of 3 s each (a smoke run)")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.seconds = 1, 3
@@ -197,11 +211,13 @@ def main() -> None:
     _django.migrate()
     day = timezone.now().date()
     team, viewer = build_team(day)
+    analyze()
     cookie = session_cookie(viewer)
-    base = f"http://127.0.0.1:{args.port}"
+    port = args.port or free_port()
+    base = f"http://127.0.0.1:{port}"
     page = f"{base}/t/{team.hash_id}/?date={day.isoformat()}"
     baseline = f"{base}/bench/one-query/"
-    process = start_server(args.port, server_env(args.port, cache_url))
+    process = start_server(port, server_env(port, cache_url))
     try:
         wait_up(baseline, cookie, process)
         status, body, cold = fetch(page, cookie)

@@ -5,14 +5,14 @@ Each returns in a fixed number of queries: counts and "liked by me" are annotati
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from core.models import Comment, Entry, Like, Membership, Notification, Team
+from core.models import Comment, Entry, Like, Notification, Team, User
 
 PAGE_SIZE = 50
 
@@ -31,10 +31,44 @@ def entries_for_viewer(*, viewer):
     )
 
 
+@dataclass(slots=True)
+class DayEntry:
+    """One entry as the team day page shows it: the columns it renders, its counts and the viewer's like.
+
+    A plain row rather than a model instance: a busy day has hundreds of entries, and building a model
+    (with its author and team) for each cost more than the page's queries together.
+    """
+
+    id: int
+    hash_id: str
+    author_id: int
+    kind: str
+    text: str
+    html: str
+    occurred_on: dt.date
+    completed_on: dt.date | None
+    goal_id: int | None
+    archived_at: dt.datetime | None
+    like_count: int
+    comment_count: int
+    liked: bool
+    # The page shows the day as it was: a goal done later is still open on it (the template reads this).
+    open_on_day: bool = False
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_kind_display(self) -> str:
+        return Entry.Kind(self.kind).label
+
+
+DAY_ENTRY_COLUMNS = [f.name for f in fields(DayEntry) if f.name != "open_on_day"]
+
+
 @dataclass
 class MemberDay:
     member: object
-    membership: object
     done: list = field(default_factory=list)
     goals: list = field(default_factory=list)
     blockers: list = field(default_factory=list)
@@ -56,16 +90,27 @@ def open_goals_q(*, day: dt.date) -> Q:
 
 
 def team_day(*, team: Team, day: dt.date, viewer) -> list[MemberDay]:
-    memberships = Membership.objects.filter(team=team).select_related("user").order_by("user__full_name", "user__email")
-    days = {m.user_id: MemberDay(member=m.user, membership=m) for m in memberships}
+    """Every member's entries of ``day`` (and goals still open on it), in two queries."""
+    people = User.objects.filter(memberships__team=team).only("hash_id", "full_name", "email", "nickname")
+    days = {p.pk: MemberDay(member=p) for p in people.order_by("full_name", "email")}
     wanted = Q(occurred_on=day)
     if team.carry_over_goals:
         wanted |= open_goals_q(day=day)
-    for entry in entries_for_viewer(viewer=viewer).filter(Q(team=team) & wanted).order_by("occurred_on", "created_at"):
+    rows = (
+        Entry.objects.filter(Q(team=team) & wanted)
+        .annotate(
+            like_count=_count_of(Like, "entry"),
+            comment_count=_count_of(Comment, "entry"),
+            liked=Exists(Like.objects.filter(entry=OuterRef("pk"), user=viewer)),
+        )
+        .order_by("occurred_on", "created_at")
+        .values_list(*DAY_ENTRY_COLUMNS)
+    )
+    for row in rows:
+        entry = DayEntry(*row)
         member = days.get(entry.author_id)
         if member is None:
             continue  # someone who left the team: their entries stay on their person page
-        # The page shows the day as it was: a goal done later is still open on it (the template reads this).
         entry.open_on_day = entry.kind == Entry.Kind.GOAL and bool(entry.completed_on) and entry.completed_on > day
         if entry.occurred_on != day:
             member.open_goals.append(entry)

@@ -17,6 +17,7 @@ from core.selectors.teams import membership_for
 from core.services.entries import entries_create_from_lines
 from core.web.charts import stacked_columns
 from core.web.common import posted
+from core.web.day_page import member_sections
 from core.web.forms import EntryForm, ExportForm
 
 STATS_PERIODS = (7, 30, 90)
@@ -56,6 +57,7 @@ def team_day_view(request, team_hash):
             return redirect(f"{request.path}?date={on.isoformat()}")
     members = entry_selectors.team_day(team=team, day=day, viewer=request.user)
     context = {
+        "sections": member_sections(members=members, request=request, team=team, day=day, today=today),
         "team": team,
         "membership": membership,
         "day": day,
