@@ -57,7 +57,7 @@ def team_day_view(request, team_hash):
             return redirect(f"{request.path}?date={on.isoformat()}")
     members = entry_selectors.team_day(team=team, day=day, viewer=request.user)
     context = {
-        "sections": member_sections(members=members, request=request, team=team, day=day, today=today),
+        "member_sections": member_sections(members=members, request=request, team=team, day=day, today=today),
         "team": team,
         "membership": membership,
         "day": day,
