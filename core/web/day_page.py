@@ -72,7 +72,7 @@ class _Page:
         self.variants = {
             False: (source, team.hash_id, "anyone"),
             # The author's buttons depend on the day only when it is past ("mark done" on that day).
-            True: (source, team.hash_id, "author", day if day < today else None),
+            True: (source, team.hash_id, "author", str(day if day < today else None)),
         }
         self.contexts = {
             False: {**_SLOTS, "team": team, "user": AnonymousUser()},  # nobody's own section: no buttons
@@ -82,15 +82,15 @@ class _Page:
 
     def key(self, md: MemberDay) -> str:
         member = md.member
-        shown = (
-            self.variants[member.pk == self.viewer_id],
-            member.hash_id,
-            member.display_name,
-            member.nickname,
-            *(tuple(_shown(entry) for entry in group) for group in (md.blockers, md.done, md.goals, md.open_goals)),
-        )
-        digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
-        return f"day-member:{self.team_id}:{member.pk}:{digest}"
+        # Names are typed by people (repr keeps them apart); entry text never holds control characters.
+        names = repr((member.hash_id, member.display_name, member.nickname))
+        shown = [*self.variants[member.pk == self.viewer_id], names]
+        for group in (md.blockers, md.done, md.goals, md.open_goals):
+            shown.append("\x1e")  # which group an entry is in is part of what is shown
+            shown.extend(_shown(entry) for entry in group)
+        # Fields joined by a control character that stored text never contains (clean_text strips them).
+        digest = hashlib.blake2b("\x1f".join(shown).encode(), digest_size=16).hexdigest()
+        return f"day:{self.team_id}:{member.pk}:{digest}"
 
     def render(self, md: MemberDay) -> tuple[str, ...]:
         """The section as stored: the text between its like buttons, rendered with none of them liked."""
@@ -115,17 +115,9 @@ class _Page:
         return "".join(out)
 
 
-def _shown(entry) -> tuple:
+def _shown(e) -> str:
+    """Everything an entry's fragment shows, as one string (fields apart by a control character)."""
     return (
-        entry.hash_id,
-        entry.kind,
-        entry.text,
-        entry.html,
-        entry.occurred_on,
-        entry.completed_on,
-        entry.goal_id,
-        entry.archived_at,
-        entry.open_on_day,
-        entry.like_count,
-        entry.comment_count,
+        f"{e.hash_id}\x1f{e.kind}\x1f{e.text}\x1f{e.html}\x1f{e.occurred_on}\x1f{e.completed_on}\x1f{e.goal_id}"
+        f"\x1f{e.archived_at}\x1f{e.open_on_day}\x1f{e.like_count}\x1f{e.comment_count}"
     )
