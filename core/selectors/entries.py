@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from core.models import Comment, Entry, Like, Notification, Team, User
@@ -105,12 +106,16 @@ def open_goals_q(*, day: dt.date) -> Q:
 # The day page's reads, written out: the ORM spent longer building and compiling these statements (and
 # model instances from them) than PostgreSQL spent running them. Carried-over goals are the rows of
 # ``open_goals_q`` (a test holds the two together).
-_DAY_PEOPLE_SQL = """
-SELECT u.id, u.hash_id, u.full_name, u.email, u.nickname
-FROM core_user u JOIN core_membership m ON m.user_id = u.id
-WHERE m.team_id = %(team)s
+_TEAM_FIELDS = [f.attname for f in Team._meta.concrete_fields]
+_DAY_TEAM_SQL = f"""
+SELECT {", ".join(f"t.{Team._meta.get_field(name).column}" for name in _TEAM_FIELDS)},
+       u.id, u.hash_id, u.full_name, u.email, u.nickname
+FROM core_team t
+JOIN core_membership m ON m.team_id = t.id
+JOIN core_user u ON u.id = m.user_id
+WHERE t.hash_id = %(team_hash)s
 ORDER BY u.full_name, u.email
-"""
+"""  # noqa: S608 (the column names come from the model, the one value is a parameter)
 _DAY_ENTRIES_SQL = """
 SELECT e.id, e.hash_id, e.author_id, e.kind, e.text, e.html, e.occurred_on, e.completed_on, e.goal_id,
        e.archived_at,
@@ -126,13 +131,25 @@ ORDER BY e.occurred_on, e.created_at
 """
 
 
-def team_day(*, team: Team, day: dt.date, viewer) -> list[MemberDay]:
-    """Every member's entries of ``day`` (and goals still open on it), in two queries."""
-    params = {"viewer": viewer.pk, "team": team.pk, "day": day, "carry": team.carry_over_goals, "goal": Entry.Kind.GOAL}
+@dataclass
+class TeamDay:
+    team: Team
+    members: list[MemberDay]
+
+
+def team_day(*, team_hash: str, day: dt.date, viewer) -> TeamDay:
+    """The team and every member's entries of ``day`` (and goals still open on it), in two queries; 404
+    unless ``viewer`` is a member (as ``membership_for``)."""
     with connection.cursor() as cursor:
-        cursor.execute(_DAY_PEOPLE_SQL, params)
-        days = {row[0]: MemberDay(member=DayPerson(*row)) for row in cursor.fetchall()}
-        cursor.execute(_DAY_ENTRIES_SQL, params)
+        cursor.execute(_DAY_TEAM_SQL, {"team_hash": team_hash})
+        people = cursor.fetchall()
+        split = len(_TEAM_FIELDS)
+        if not any(row[split] == viewer.pk for row in people):
+            raise Http404("No such team.")
+        team = Team.from_db(connection.alias, _TEAM_FIELDS, people[0][:split])
+        days = {row[split]: MemberDay(member=DayPerson(*row[split:])) for row in people}
+        params = {"viewer": viewer.pk, "team": team.pk, "day": day, "carry": team.carry_over_goals}
+        cursor.execute(_DAY_ENTRIES_SQL, {**params, "goal": Entry.Kind.GOAL})
         rows = cursor.fetchall()
     for row in rows:
         entry = DayEntry(*row)
@@ -145,7 +162,7 @@ def team_day(*, team: Team, day: dt.date, viewer) -> list[MemberDay]:
             member.open_goals.append(entry)
         else:
             {"done": member.done, "goal": member.goals, "blocker": member.blockers}[entry.kind].append(entry)
-    return list(days.values())
+    return TeamDay(team=team, members=list(days.values()))
 
 
 @dataclass
