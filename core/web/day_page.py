@@ -7,9 +7,9 @@ between its like buttons). The viewer's own section also carries their buttons (
 a second variant, cached the same way. A warm load renders no template for the sections.
 
 The cache key is a digest of everything a section shows (the member's name, and for each entry its text,
-HTML, kind, days, archive state, like and comment counts and whether a goal was open on the day) and of
-the templates' source: an edit, a like, a comment, a delete or a new template gives a different key, so
-the next load shows it; a section no longer wanted is never read again and expires.
+HTML, kind, days, archive state, like and comment counts and whether a goal was open on the day), of the
+viewer's time zone and of the templates' source: an edit, a like, a comment, a delete or a new template
+gives a different key, so the next load shows it; a section no longer wanted is never read again and expires.
 """
 
 import datetime as dt
@@ -20,9 +20,11 @@ from types import SimpleNamespace
 from django.contrib.auth.models import AnonymousUser
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.localtime import zone_for
 from core.selectors.entries import MemberDay
 from core.web import soft_cache
 
@@ -69,10 +71,12 @@ class _Page:
         self.viewer_id = request.user.pk
         sources = "".join(get_template(name).template.source for name in (SECTION_TEMPLATE, ENTRY_TEMPLATE))
         source = hashlib.blake2b(sources.encode(), digest_size=8).hexdigest()
+        # Times would show in the viewer's zone (the page renders in it): sections are kept per zone.
+        self.zone = zone_for(request.user.time_zone)
         self.variants = {
-            False: (source, team.hash_id, "anyone"),
+            False: (source, team.hash_id, str(self.zone), "anyone"),
             # The author's buttons depend on the day only when it is past ("mark done" on that day).
-            True: (source, team.hash_id, "author", str(day if day < today else None)),
+            True: (source, team.hash_id, str(self.zone), "author", str(day if day < today else None)),
         }
         self.contexts = {
             False: {**_SLOTS, "team": team, "user": AnonymousUser()},  # nobody's own section: no buttons
@@ -101,7 +105,8 @@ class _Page:
                 for group in ("blockers", "done", "goals", "open_goals")
             },
         )
-        html = self.section.render({**self.contexts[md.member.pk == self.viewer_id], "md": unliked})
+        with timezone.override(self.zone):
+            html = self.section.render({**self.contexts[md.member.pk == self.viewer_id], "md": unliked})
         parts = tuple(("\n" + html).split(LIKE_OFF))
         if len(parts) != len(_entries(md)) + 1:
             raise ValueError(f"{ENTRY_TEMPLATE} no longer renders one like button {LIKE_OFF!r} per entry")
