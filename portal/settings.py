@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "django_celery_results",
     "anymail",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "scheduled",
 ]
@@ -267,9 +270,19 @@ ANYMAIL = {
 # The daily loop (reminders and digests): see core/services/deliveries.py.
 DELIVERY_QUEUE = env.str("DELIVERY_QUEUE", default="celery")
 DELIVERY_TICK_BATCH = env.int("DELIVERY_TICK_BATCH", default=500)
-# A send claimed this long ago and not finished had its sender die mid-send: marked "interrupted"
-# (maybe sent, not re-sent). Longer than CELERY_TASK_TIME_LIMIT, so a slow send is never cut short.
+# A send claimed this long ago and not finished had its sender die mid-send: marked "interrupted" and
+# the provider is asked whether it took the message (core/services/reconcile.py). Longer than
+# CELERY_TASK_TIME_LIMIT, so a sender still alive is never second-guessed.
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=15 * 60)
+# Asking the provider about interrupted sends (core/esp.py): "no trace of it" counts only once the send
+# is this old (Mailgun's events arrive late; it advises trusting them after half an hour); each question
+# waits at most the timeout; a delivery is asked at most MAX_CHECKS times (backing off up to an hour),
+# then left to support; one sweep asks at most PER_SWEEP questions and spends at most BUDGET seconds.
+DELIVERY_PROVIDER_SETTLE_SECONDS = env.int("DELIVERY_PROVIDER_SETTLE_SECONDS", default=30 * 60)
+DELIVERY_PROVIDER_TIMEOUT_SECONDS = env.float("DELIVERY_PROVIDER_TIMEOUT_SECONDS", default=5)
+DELIVERY_PROVIDER_MAX_CHECKS = env.int("DELIVERY_PROVIDER_MAX_CHECKS", default=12)
+DELIVERY_PROVIDER_CHECKS_PER_SWEEP = env.int("DELIVERY_PROVIDER_CHECKS_PER_SWEEP", default=100)
+DELIVERY_PROVIDER_SWEEP_BUDGET_SECONDS = env.float("DELIVERY_PROVIDER_SWEEP_BUDGET_SECONDS", default=20)
 DELIVERY_MAX_LATENESS_HOURS = env.int("DELIVERY_MAX_LATENESS_HOURS", default=6)
 # An owed email whose dispatch is this old and still not sent was lost (broker down, message dropped,
 # worker killed): the sweeper dispatches it again. Also the pause between attempts after an ESP error.
@@ -277,6 +290,41 @@ DELIVERY_REDISPATCH_AFTER_SECONDS = env.int("DELIVERY_REDISPATCH_AFTER_SECONDS",
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=4)
 DELIVERY_LATE_NOTICE_MINUTES = env.int("DELIVERY_LATE_NOTICE_MINUTES", default=30)  # a digest later says so
 INBOUND_RETENTION_DAYS = env.int("INBOUND_RETENTION_DAYS", default=90)
+
+# --- the public API (core/api/) --------------------------------------------------------------
+# Token auth only (no sessions: no CSRF for scripts), JSON only, errors as {"error": …}. The per-token
+# rate is counted in the default cache, which every web process shares once CACHE_URL names Redis.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.HeaderPagination",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "iDoneThis API",
+    "DESCRIPTION": "The iDoneThis API v2. Authenticate with `Authorization: Token <your token>` "
+    "(or `?api_token=`); get the token on /u/settings/.",
+    "VERSION": "2",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["core.api.schema.only_v2_endpoints"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_headers_and_errors",
+    ],
+}
 
 # --- production posture (DJANGO_DEBUG off) ------------------------------------------------------
 if not DEBUG:

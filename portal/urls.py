@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from core.api.errors import not_found as api_not_found
 from core.web.inbound import webhook_urlpatterns
 from ops.runtime.health import health
 
@@ -10,6 +11,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The configured ESP's webhooks only (inbound replies, delivery tracking): see core/web/inbound.py.
     path("anymail/", include((webhook_urlpatterns(), "anymail"))),
+    path("api/v2/", include("core.api.urls")),
+    path("api/v0.1/", include("core.api.legacy_urls")),
+    re_path(r"^api/", api_not_found),  # an unknown API path is a JSON 404, not the site's page
     path("", include("core.urls")),
 ]
 

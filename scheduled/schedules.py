@@ -19,7 +19,8 @@ SCHEDULES = {
     },
     # Every minute: send again every owed email whose message was lost (broker down when it was
     # enqueued, message dropped, worker killed) once it has waited DELIVERY_REDISPATCH_AFTER_SECONDS,
-    # and mark "interrupted" the sends whose sender died mid-send. What makes "exactly once" hold.
+    # and settle the sends whose sender died mid-send by asking the email provider whether it took
+    # them (core/services/reconcile.py). What makes "exactly once" hold.
     "deliveries-sweep": {
         "task": "scheduled.deliveries_sweep",
         "every_seconds": 60,

@@ -36,7 +36,8 @@ def deliveries_tick() -> dict:
 
 @shared_task(name="scheduled.deliveries_sweep")
 def deliveries_sweep_task() -> dict:
-    """Every minute: dispatch again the owed emails whose message was lost; close sends that died mid-send."""
+    """Every minute: settle sends that died mid-send with the provider; dispatch again owed emails whose
+    message was lost."""
     return deliveries_sweep(enqueue=enqueue_delivery)
 
 

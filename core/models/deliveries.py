@@ -27,9 +27,15 @@ class Delivery(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
-        # The sender died between its claim and the ESP's answer: it may or may not have gone out, and
-        # it is not sent again automatically (at most once); support can resend it.
-        INTERRUPTED = "interrupted", "Interrupted mid-send (maybe sent)"
+        # The sender died between its claim and the ESP's answer, and the ESP has not (yet) said whether it
+        # took the message: the sweeper keeps asking it (core/services/reconcile.py), a bounded number of
+        # times; what the ESP cannot tell is left to support. Never re-sent on a guess.
+        INTERRUPTED = "interrupted", "Interrupted mid-send (asking the provider)"
+
+    class ProviderAnswer(models.TextChoices):
+        ACCEPTED = "accepted", "cut off mid-send; the provider confirmed it had taken it"
+        NOT_ACCEPTED = "not_accepted", "cut off mid-send; the provider never got it"
+        UNKNOWN = "unknown", "cut off mid-send; the provider could not tell"
 
     membership = models.ForeignKey(
         "core.Membership", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
@@ -57,6 +63,11 @@ class Delivery(models.Model):
     # What the ESP told us afterwards through its tracking webhook (delivered, bounced, complained…).
     esp_event = models.CharField(max_length=32, blank=True)
     esp_event_at = models.DateTimeField(null=True, blank=True)
+    # After an interrupted send: how often the ESP was asked whether it took the message, its last answer,
+    # and when to ask again (NULL once there is nothing left to ask).
+    provider_checks = models.PositiveSmallIntegerField(default=0)
+    provider_answer = models.CharField(max_length=16, choices=ProviderAnswer.choices, blank=True)
+    provider_check_after = models.DateTimeField(null=True, blank=True)
     # Sent again because support asked: a row of its own, so the automatic send's row (unique per
     # member, kind and day, which makes the loop exactly-once) is never touched or confused with it.
     resend_of = models.ForeignKey(
@@ -79,6 +90,12 @@ class Delivery(models.Model):
                 fields=["status", "dispatched_at"],
                 name="delivery_open",
                 condition=Q(status__in=["pending", "sending"]),
+            ),
+            # The sweeper asks the ESP about interrupted sends whose next question is due: few rows.
+            models.Index(
+                fields=["provider_check_after"],
+                name="delivery_provider_check_due",
+                condition=Q(status="interrupted", provider_check_after__isnull=False),
             ),
             # The delivery log lists the newest first, and a person's page their own newest first.
             models.Index(fields=["-created_at"], name="delivery_newest"),

@@ -55,6 +55,7 @@ class Team(models.Model):
         max_length=120, blank=True, help_text='The evening question; empty means "What did you get done?".'
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.name

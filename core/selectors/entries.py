@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -249,3 +249,52 @@ def entry_reaction_counts(*, entry_ids: list[int]) -> dict[int, tuple[int, int]]
         Comment.objects.filter(entry_id__in=entry_ids).values_list("entry_id").annotate(n=Count("id")).order_by()
     )
     return {pk: (likes.get(pk, 0), comments.get(pk, 0)) for pk in set(likes) | set(comments)}
+
+
+def team_entries_newest_first(*, team: Team):
+    """Every member's entries in ``team``, newest written first (the API's team feed)."""
+    return Entry.objects.filter(team=team).select_related("author", "team").order_by("-created_at", "-pk")
+
+
+def own_entries_newest_first(*, user, team: Team | None = None):
+    """``user``'s own entries in the teams they belong to (or in one of them), newest written first."""
+    entries = Entry.objects.filter(author=user, team__memberships__user=user)
+    if team is not None:
+        entries = entries.filter(team=team)
+    return entries.select_related("author", "team").order_by("-created_at", "-pk")
+
+
+def dones_for_member(
+    *,
+    user,
+    team_slug: str | None = None,
+    owner: str | None = None,
+    day: dt.date | None = None,
+    after: dt.date | None = None,
+    before: dt.date | None = None,
+    tags: list[str] | None = None,
+):
+    """Entries in ``user``'s teams for the legacy API, newest day first, with tags, likes and comments in
+    three prefetch queries. ``after``/``before`` include their day; ``tags`` match any of them."""
+    entries = Entry.objects.filter(team__memberships__user=user)
+    if team_slug:
+        entries = entries.filter(team__slug=team_slug)
+    if owner:
+        entries = entries.filter(author__nickname__iexact=owner)
+    if day:
+        entries = entries.filter(occurred_on=day)
+    if after:
+        entries = entries.filter(occurred_on__gte=after)
+    if before:
+        entries = entries.filter(occurred_on__lte=before)
+    if tags:
+        entries = entries.filter(pk__in=Entry.objects.filter(tags__name__in=[t.lower() for t in tags]).values("pk"))
+    return (
+        entries.select_related("author", "team")
+        .prefetch_related(
+            "tags",
+            Prefetch("likes", queryset=Like.objects.select_related("user").order_by("created_at")),
+            Prefetch("comments", queryset=Comment.objects.select_related("author").order_by("created_at")),
+        )
+        .order_by("-occurred_on", "-created_at", "-pk")
+    )

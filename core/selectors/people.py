@@ -24,3 +24,10 @@ def user_for_email(address: str) -> User | None:
         .order_by("pk")[:2]
     )
     return next((user for user in matches if user.email.lower() == address.lower()), None) or next(iter(matches), None)
+
+
+def user_for_api_token_digest(*, digest: str) -> User | None:
+    """The active user whose API token has this sha256 digest (the API's authentication)."""
+    if not digest:
+        return None
+    return User.objects.filter(api_token_hash=digest, is_active=True).first()

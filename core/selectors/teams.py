@@ -61,3 +61,8 @@ def org_members(*, organization):
         .select_related("user")
         .order_by("role", "user__full_name", "user__email")[:ORG_MEMBERS_SHOWN]
     )
+
+
+def team_for_member_by_slug(*, user, slug: str) -> Team | None:
+    """One of ``user``'s teams by its short name (the legacy API names teams so)."""
+    return Team.objects.filter(slug=slug, memberships__user=user).first()

@@ -11,8 +11,10 @@
    ``sending`` with a compare-and-set and only then hands it to the ESP, so a duplicate message or a
    second sweep finds nothing to do. A send that fails is owed again (``pending``, retried by the
    sweeper) until ``DELIVERY_MAX_ATTEMPTS``. A sender killed between its claim and the ESP's answer
-   leaves ``sending``: nobody can know whether the ESP took it, so the sweeper marks it ``interrupted``
-   after ``DELIVERY_CLAIM_TIMEOUT_SECONDS`` and does not send it again (at most once for that window).
+   leaves ``sending``: only the ESP knows whether it took the message, so after
+   ``DELIVERY_CLAIM_TIMEOUT_SECONDS`` the sweeper marks it ``interrupted`` and asks the ESP
+   (core/services/reconcile.py): taken → ``sent``; never got it → owed again; cannot tell → asked again
+   later, a bounded number of times, then left to support. Never re-sent on a guess.
 """
 
 import datetime as dt
@@ -171,15 +173,21 @@ def deliveries_dispatch(*, ids: Iterable[int], enqueue: Enqueue) -> int:
 
 
 def deliveries_sweep(*, enqueue: Enqueue, now: dt.datetime | None = None, limit: int = 1000) -> dict:
-    """Dispatch again every owed delivery whose dispatch was lost; close sends whose sender died mid-send."""
+    """Settle sends whose sender died mid-send with the ESP, then dispatch again every owed delivery whose
+    dispatch was lost (including those the ESP never got)."""
+    from core.services.reconcile import deliveries_reconcile
+
     now = now or timezone.now()
     interrupted = Delivery.objects.filter(
         status=Status.SENDING, claimed_at__lt=now - dt.timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT_SECONDS)
     ).update(
         status=Status.INTERRUPTED,
-        error="interrupted: the sender stopped between its claim and the ESP's answer; it may have been sent, "
-        "so it is not sent again automatically",
+        error="interrupted between its claim and the provider's answer: asking the provider whether it took it",
+        provider_checks=0,
+        provider_answer="",
+        provider_check_after=now,
     )
+    reconciled = deliveries_reconcile(now=now)
     lost = Q(dispatched_at__lt=now - dt.timedelta(seconds=settings.DELIVERY_REDISPATCH_AFTER_SECONDS))
     with transaction.atomic():
         owed = Delivery.objects.filter(lost | Q(dispatched_at__isnull=True), status=Status.PENDING)
@@ -187,7 +195,12 @@ def deliveries_sweep(*, enqueue: Enqueue, now: dt.datetime | None = None, limit:
             owed = owed.select_for_update(skip_locked=True)  # two sweeps at once split the rows
         ids = list(owed.order_by("dispatched_at").values_list("pk", flat=True)[:limit])
         Delivery.objects.filter(pk__in=ids).update(dispatched_at=now)
-    return {"redispatched": deliveries_dispatch(ids=ids, enqueue=enqueue), "owed": len(ids), "interrupted": interrupted}
+    return {
+        "redispatched": deliveries_dispatch(ids=ids, enqueue=enqueue),
+        "owed": len(ids),
+        "interrupted": interrupted,
+        "reconciled": reconciled,
+    }
 
 
 def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> Delivery | None:
@@ -221,7 +234,7 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> Delive
     if status and status.message_id:
         fields["provider_message_id"] = str(status.message_id)[:255]
     Delivery.objects.filter(pk=delivery.pk).update(**fields)
-    _after_sent(delivery)
+    delivery_after_sent(delivery)
     return _refreshed(delivery)
 
 
@@ -271,7 +284,8 @@ def _refreshed(delivery: Delivery) -> Delivery:
     return delivery
 
 
-def _after_sent(delivery: Delivery) -> None:
+def delivery_after_sent(delivery: Delivery) -> None:
+    """What a sent email changes besides its row (an invitation's sent time), whoever learnt it was sent."""
     if delivery.kind == Delivery.Kind.INVITATION:
         from core.models import Invitation
 
@@ -297,16 +311,29 @@ def _send_here(delivery_id: int) -> None:
 
 
 _UNDELIVERED = {"bounced", "rejected", "failed"}
+# anymail's event types that prove the ESP took the message.
+_TAKEN = {"queued", "sent", "deferred", "delivered", "autoresponded", "opened", "clicked", "complained", "unsubscribed"}
 
 
 def delivery_track(*, provider_message_id: str, event_type: str, description: str = "", at=None) -> int:
-    """Record an ESP tracking event on the delivery it is about; a bounce turns "sent" into "failed"."""
+    """Record an ESP tracking event on the delivery it is about; a bounce turns "sent" into "failed", and
+    any sign that the ESP took it settles a send whose sender died mid-send as "sent"."""
     if not provider_message_id:
         return 0
-    fields = {"esp_event": event_type[:32], "esp_event_at": at or timezone.now()}
+    at = at or timezone.now()
+    rows = Delivery.objects.filter(provider_message_id=provider_message_id)
+    fields = {"esp_event": event_type[:32], "esp_event_at": at}
     if event_type in _UNDELIVERED:
         fields.update(status=Status.FAILED, error=f"{event_type}: {description}"[:2000])
-    return Delivery.objects.filter(provider_message_id=provider_message_id).update(**fields)
+    elif event_type in _TAKEN:
+        rows.filter(status__in=[Status.SENDING, Status.INTERRUPTED]).update(
+            status=Status.SENT,
+            sent_at=at,
+            error="",
+            provider_answer=Delivery.ProviderAnswer.ACCEPTED,
+            provider_check_after=None,
+        )
+    return rows.update(**fields)
 
 
 def delivery_owed_before_the_outbox(*, membership_id: int, kind: str, local_date: str) -> int | None:

@@ -111,18 +111,44 @@ def entries_create_from_lines(*, author, team: Team, text: str, occurred_on: dt.
 
 
 @transaction.atomic
-def entry_update(*, entry: Entry, actor, text: str, occurred_on: dt.date | None = None) -> Entry:
+def entry_update(
+    *,
+    entry: Entry,
+    actor,
+    text: str | None = None,
+    occurred_on: dt.date | None = None,
+    team: Team | None = None,
+    kind: str | None = None,
+) -> Entry:
+    """Edit an entry's text, day or team (what is not given stays). A kind of "done" on a goal marks the
+    goal done, as "Mark done" does; no other change of kind is allowed (a done is not a goal afterwards)."""
     if entry.author_id != actor.pk:
         raise PermissionDenied("Only the author edits an entry.")
-    body = validate_entry_text(text)
+    completes_goal = kind == Entry.Kind.DONE and entry.kind == Entry.Kind.GOAL
+    if kind and kind != entry.kind and not completes_goal:
+        raise ValueError("An entry's status only changes from goal to done (marking the goal done).")
+    body = validate_entry_text(entry.text if text is None else text)
     day = occurred_on or entry.occurred_on
     _validate_day(author=actor, kind=entry.kind, day=day)
+    if team is not None and team.pk != entry.team_id:
+        _check_move(entry=entry, actor=actor, team=team)
+        entry.team = team
     people = team_people(team=entry.team)
     entry.text, entry.occurred_on = body, day
     entry.html = render_for_team(team=entry.team, text=body, people=people)
-    entry.save(update_fields=["text", "html", "occurred_on", "updated_at"])
+    entry.save(update_fields=["team", "text", "html", "occurred_on", "updated_at"])
     _apply_tags_and_mentions(entry=entry, people=people, actor=actor)
+    if completes_goal:
+        goal_complete(goal=entry, actor=actor)
+        entry.refresh_from_db(fields=["completed_on", "updated_at"])
     return entry
+
+
+def _check_move(*, entry: Entry, actor, team: Team) -> None:
+    if not Membership.objects.filter(team=team, user=actor).exists():
+        raise PermissionDenied("Entries move only to the author's own teams.")
+    if entry.goal_id or entry.completions.exists():
+        raise ValueError("A goal and the done that completed it stay in their team.")
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ send's row: that one stays unique per member, kind and local day, so the loop's 
 is untouched and the log shows both — what the loop did and what support did afterwards. A resend
 is owed like every email (``pending``, written in support's transaction) and sent by the same
 claim-first path (:func:`core.services.deliveries.delivery_send`): a lost or repeated message finds
-nothing to do, a lost dispatch is swept, and a sender killed mid-send leaves it ``interrupted``.
+nothing to do, a lost dispatch is swept, and a sender killed mid-send is settled with the provider.
 """
 
 import datetime as dt

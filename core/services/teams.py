@@ -96,7 +96,7 @@ def team_update(
     team.name, team.visibility, team.carry_over_goals = name, visibility, carry_over_goals
     if reminder_prompt is not None:  # callers that do not manage the prompt leave it as it is
         team.reminder_prompt = " ".join(reminder_prompt.split())
-    team.save(update_fields=["name", "visibility", "carry_over_goals", "reminder_prompt"])
+    team.save(update_fields=["name", "visibility", "carry_over_goals", "reminder_prompt", "updated_at"])
     return team
 
 

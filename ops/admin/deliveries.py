@@ -15,7 +15,7 @@ from ops.admin.paging import distinct_filter
 @admin.register(Delivery)
 class DeliveryAdmin(BigTableAdmin):
     list_display = ("created_at", "local_date", "kind", "status", "to_email", "subject", "attempts", "sent_at",
-                    "resend")
+                    "resend", "provider_answer")
     search_fields = ("to_email",)  # the real search is get_search_results
     search_help_text = "An address (from its start) or a provider message id (exact)."
     list_filter = ("status", "kind", ("created_at", admin.DateFieldListFilter))

@@ -168,7 +168,7 @@ def test_it_sends_each_delivery_once_when_the_task_runs_twice(bobs, alice, team)
     assert first.to_email == "bob@example.com" and first.attempts == 1
 
 
-def test_it_marks_a_send_that_died_mid_send_interrupted_and_never_sends_it_again(bobs, settings):
+def test_it_marks_a_send_that_died_mid_send_interrupted_and_never_sends_it_on_a_guess(bobs, settings):
     settings.DELIVERY_CLAIM_TIMEOUT_SECONDS = 600
     owed = _owed(bobs)
     # The worker claimed the delivery and died before the ESP answered: only the claim exists.
@@ -178,7 +178,9 @@ def test_it_marks_a_send_that_died_mid_send_interrupted_and_never_sends_it_again
     assert delivery_send(delivery_id=owed.pk, now=NOW) is None  # a redelivered message: still theirs
     assert deliveries_sweep(enqueue=enqueued, now=NOW + dt.timedelta(seconds=601))["interrupted"] == 1
     owed.refresh_from_db()
-    assert owed.status == Status.INTERRUPTED and "may have been sent" in owed.error
+    # The test's in-memory backend cannot be asked whether it took the message (tests/core/test_reconcile.py
+    # covers the providers that can): left interrupted, with the reason, for a later question.
+    assert owed.status == Status.INTERRUPTED and "cannot be asked" in owed.error
     assert enqueued == [] and delivery_send(delivery_id=owed.pk, now=NOW) is None
     assert mail.outbox == []
 

@@ -166,3 +166,20 @@ def test_it_marks_a_goal_done_on_a_past_day_but_not_before_it_was_set(alice, tea
         goal_complete(goal=goal, actor=alice, on=today - dt.timedelta(days=4))
     done = goal_complete(goal=goal, actor=alice, on=today - dt.timedelta(days=1))
     assert done.occurred_on == today - dt.timedelta(days=1)
+
+
+def test_entry_update_moves_an_entry_only_into_the_authors_teams(alice, team, other_team):
+    entry = entry_create(author=alice, team=team, text="stay put")
+    with pytest.raises(PermissionDenied):
+        entry_update(entry=entry, actor=alice, team=other_team)
+    entry.refresh_from_db()
+    assert entry.team == team
+
+
+def test_entry_update_with_kind_done_completes_a_goal_and_refuses_other_changes(alice, team):
+    goal = entry_create(author=alice, team=team, text="[ ] the goal")
+    entry_update(entry=goal, actor=alice, kind=Entry.Kind.DONE)
+    assert goal.completed_on is not None
+    assert goal.completions.get().kind == Entry.Kind.DONE
+    with pytest.raises(ValueError, match="only changes from goal to done"):
+        entry_update(entry=goal.completions.get(), actor=alice, kind=Entry.Kind.BLOCKER)

@@ -127,26 +127,45 @@ def test_the_daily_loop_from_beat_tick_to_reply_to_next_digest(tmp_path, client,
     assert len(_mails(mail_dir, "What did you get done?")) == 1
 
 
-def test_a_worker_killed_in_the_middle_of_a_send_is_never_sent_twice_and_is_marked_interrupted(tmp_path, alice, team):
+@pytest.mark.parametrize(
+    "moment, backend",
+    [
+        ("before the ESP took it", "tests.slow_mail.SlowFileBackend"),
+        ("after the ESP took it", "tests.slow_mail.FileThenSlowBackend"),
+    ],
+)
+def test_a_worker_killed_in_the_middle_of_a_send_is_settled_with_the_esp_and_sent_exactly_once(
+    tmp_path, alice, team, moment, backend
+):
     queue, mail_dir = f"kill-{uuid.uuid4().hex[:8]}", tmp_path / "mail"
     Membership.objects.update(next_reminder_at=None, next_digest_at=None)
     Membership.objects.filter(team=team, user=alice).update(next_reminder_at=timezone.now() - dt.timedelta(seconds=5))
     _tick_every_second(queue)
-    slow = _loop_env(mail_dir, queue, EMAIL_BACKEND="tests.slow_mail.SlowFileBackend")
+    slow = _loop_env(mail_dir, queue, EMAIL_BACKEND=backend)
     with celery_beat(env=slow, name=queue):
         with celery_worker(env=slow, queue=queue) as doomed:
             wait_for(lambda: Delivery.objects.filter(status=Delivery.Status.SENDING).exists(), what="a claim")
-            os.killpg(doomed.pid, signal.SIGKILL)  # dies while the "ESP" has the message
+            if moment == "after the ESP took it":
+                wait_for(lambda: list(mail_dir.glob("*.eml")), what="the ESP to have the message")
+            os.killpg(doomed.pid, signal.SIGKILL)  # dies while the "ESP" call is still open
             doomed.wait(timeout=20)
-        # A new worker: the redelivered message finds the delivery claimed and sends nothing; the sweep
-        # closes the claim once it is 2 seconds old, as "interrupted" (maybe sent), not as a resend.
+        claimed = Delivery.objects.get(kind="reminder")
+        assert claimed.status == Delivery.Status.SENDING
+        # A new worker: the redelivered message finds the delivery claimed and sends nothing; once the claim
+        # is 2 seconds old the sweep marks it interrupted and asks the mail folder about its Message-ID.
         fresh = _loop_env(mail_dir, queue, DELIVERY_CLAIM_TIMEOUT_SECONDS="2")
         with celery_worker(env=fresh, queue=queue):
-            wait_for(
-                lambda: Delivery.objects.filter(status=Delivery.Status.INTERRUPTED).exists(),
+            delivery = wait_for(
+                lambda: Delivery.objects.filter(kind="reminder", status=Delivery.Status.SENT).first(),
                 timeout=60,
-                what="the claim closed as interrupted",
+                what="the interrupted send settled as sent",
             )
-            delivery = Delivery.objects.get(kind="reminder")
-    assert delivery.attempts == 1 and "may have been sent" in delivery.error
-    assert _mails(mail_dir, "What did you get done?") == []
+    [reminder] = _mails(mail_dir, "What did you get done?")
+    assert reminder["To"] == "alice@example.com"
+    if moment == "before the ESP took it":
+        assert (delivery.provider_answer, delivery.attempts) == ("not_accepted", 2)  # sent again, once
+        assert delivery.provider_message_id != claimed.provider_message_id
+    else:
+        assert (delivery.provider_answer, delivery.attempts) == ("accepted", 1)  # not sent again
+        assert delivery.provider_message_id == claimed.provider_message_id
+    assert str(reminder["Message-ID"]).strip() == delivery.provider_message_id

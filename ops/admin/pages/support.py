@@ -240,7 +240,7 @@ def invitation_resend_view(request):
 
     def run(data):
         support_invitation_resend(actor=request.user, invitation=data["invitation"])
-        return f"Invitation sent again to {data['invitation'].email}."
+        return f"Invitation queued again for {data['invitation'].email}; the delivery log shows when it is sent."
 
     return confirm_then(request, form, question=question, back=back, run=run)
 
@@ -261,7 +261,8 @@ def password_reset_view(request):
 
     def run(data):
         support_password_reset_send(actor=request.user, user=data["user"])
-        return f"Password-reset link sent to {data['user'].email}."
+        # Owed now and sent right after (or by the sweeper): the person's email log shows when it went out.
+        return f"Password-reset email queued for {data['user'].email}; their page shows when it is sent."
 
     return confirm_then(request, form, question=question, back=back, run=run)
 

@@ -1,0 +1,76 @@
+"""Reading what a client sent (form-encoded or JSON, query or body) into clear 400s instead of surprises.
+
+Ids are checked against the shape of our hash ids before any query: a number, a NUL byte or a megabyte
+of text is simply an unknown id, never a lookup by primary key or a database error.
+"""
+
+import datetime as dt
+import re
+
+from core.api.errors import ApiError, missing_param
+from core.api.serializers import KIND_FOR_STATUS, STATUSES
+
+HASH_RE = re.compile(r"^[a-z0-9]{1,16}$")
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def is_hash(value) -> bool:
+    return isinstance(value, str) and bool(HASH_RE.match(value))
+
+
+def is_slug(value) -> bool:
+    """A team's short name (its slug), as the legacy API names teams."""
+    return isinstance(value, str) and bool(SLUG_RE.match(value))
+
+
+def body_of(request) -> dict:
+    """The submitted fields; a JSON body that is not an object is a 400 (``[1, 2]`` has no fields)."""
+    data = request.data
+    if not hasattr(data, "get"):
+        raise ApiError("The request body must be a JSON object or form fields")
+    return data
+
+
+def text(data, name: str, *, required: bool = False) -> str | None:
+    """A string field; present-but-empty counts as missing when the field is required or given at all."""
+    if name not in data:
+        if required:
+            raise missing_param(name)
+        return None
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        if value is None:
+            raise missing_param(name)
+        raise ApiError(f"{name} must be a string")
+    value = str(value).strip()
+    if not value:
+        raise missing_param(name)
+    return value
+
+
+def date(data, name: str) -> dt.date | None:
+    value = text(data, name)
+    if value is None:
+        return None
+    return parse_date(value, name)
+
+
+def parse_date(value: str, name: str) -> dt.date:
+    """Exactly ``YYYY-MM-DD`` (Python would also take ``2018-W01-1`` or ``20180101``)."""
+    try:
+        if DATE_RE.match(value):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise ApiError(f"{name} must be a date (YYYY-MM-DD)")
+
+
+def status(data) -> str | None:
+    """The entry kind for a ``status`` param (``done``, ``goal`` or ``blocked``)."""
+    value = text(data, "status")
+    if value is None:
+        return None
+    if value not in KIND_FOR_STATUS:
+        raise ApiError(f"status must be one of: {', '.join(STATUSES)}")
+    return KIND_FOR_STATUS[value]
