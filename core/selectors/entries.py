@@ -1,6 +1,7 @@
 """Reads about entries: a team's day, calendar, a person's or a tag's entries, one entry with its thread.
 
-Each returns in a fixed number of queries: counts and "liked by me" are annotations, never per-row queries.
+Each returns in a fixed number of queries: counts and "liked by me" are annotations (or subqueries in the
+day page's statement), never per-row queries.
 """
 
 import calendar
@@ -8,11 +9,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from core.models import Comment, Entry, Like, Membership, Notification, Team
+from core.models import Comment, Entry, Like, Notification, Team, User
 
 PAGE_SIZE = 50
 
@@ -31,10 +34,55 @@ def entries_for_viewer(*, viewer):
     )
 
 
+@dataclass(slots=True)
+class DayEntry:
+    """One entry as the team day page shows it: the columns it renders, its counts and the viewer's like.
+
+    A plain row rather than a model instance: a busy day has hundreds of entries, and building a model
+    (with its author and team) for each cost more than the page's queries together.
+    """
+
+    id: int
+    hash_id: str
+    author_id: int
+    kind: str
+    text: str
+    html: str
+    occurred_on: dt.date
+    completed_on: dt.date | None
+    goal_id: int | None
+    archived_at: dt.datetime | None
+    like_count: int
+    comment_count: int
+    liked: bool
+    # The page shows the day as it was: a goal done later is still open on it (the template reads this).
+    open_on_day: bool = False
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_kind_display(self) -> str:
+        return Entry.Kind(self.kind).label
+
+
+@dataclass(slots=True)
+class DayPerson:
+    """A member as the day page names them."""
+
+    id: int
+    hash_id: str
+    full_name: str
+    email: str
+    nickname: str
+
+    pk = property(lambda self: self.id)
+    display_name = property(User.display_name.fget)  # the one rule for a person's name
+
+
 @dataclass
 class MemberDay:
     member: object
-    membership: object
     done: list = field(default_factory=list)
     goals: list = field(default_factory=list)
     blockers: list = field(default_factory=list)
@@ -55,23 +103,66 @@ def open_goals_q(*, day: dt.date) -> Q:
     return Q(occurred_on__lt=day) & open_on_q(day=day)
 
 
-def team_day(*, team: Team, day: dt.date, viewer) -> list[MemberDay]:
-    memberships = Membership.objects.filter(team=team).select_related("user").order_by("user__full_name", "user__email")
-    days = {m.user_id: MemberDay(member=m.user, membership=m) for m in memberships}
-    wanted = Q(occurred_on=day)
-    if team.carry_over_goals:
-        wanted |= open_goals_q(day=day)
-    for entry in entries_for_viewer(viewer=viewer).filter(Q(team=team) & wanted).order_by("occurred_on", "created_at"):
+# The day page's reads, written out: the ORM spent longer building and compiling these statements (and
+# model instances from them) than PostgreSQL spent running them. Carried-over goals are the rows of
+# ``open_goals_q`` (a test holds the two together).
+_TEAM_FIELDS = [f.attname for f in Team._meta.concrete_fields]
+_DAY_TEAM_SQL = f"""
+SELECT {", ".join(f"t.{Team._meta.get_field(name).column}" for name in _TEAM_FIELDS)},
+       u.id, u.hash_id, u.full_name, u.email, u.nickname
+FROM core_team t
+JOIN core_membership m ON m.team_id = t.id
+JOIN core_user u ON u.id = m.user_id
+WHERE t.hash_id = %(team_hash)s
+ORDER BY u.full_name, u.email
+"""  # noqa: S608 (the column names come from the model, the one value is a parameter)
+_DAY_ENTRIES_SQL = """
+SELECT e.id, e.hash_id, e.author_id, e.kind, e.text, e.html, e.occurred_on, e.completed_on, e.goal_id,
+       e.archived_at,
+       (SELECT count(*) FROM core_like l WHERE l.entry_id = e.id),
+       (SELECT count(*) FROM core_comment c WHERE c.entry_id = e.id),
+       EXISTS (SELECT 1 FROM core_like m WHERE m.entry_id = e.id AND m.user_id = %(viewer)s)
+FROM core_entry e
+WHERE e.team_id = %(team)s
+  AND (e.occurred_on = %(day)s
+       OR (%(carry)s AND e.occurred_on < %(day)s AND e.kind = %(goal)s AND e.archived_at IS NULL
+           AND (e.completed_on IS NULL OR e.completed_on > %(day)s)))
+ORDER BY e.occurred_on, e.created_at
+"""
+
+
+@dataclass
+class TeamDay:
+    team: Team
+    members: list[MemberDay]
+
+
+def team_day(*, team_hash: str, day: dt.date, viewer) -> TeamDay:
+    """The team and every member's entries of ``day`` (and goals still open on it), in two queries; 404
+    unless ``viewer`` is a member (as ``membership_for``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_DAY_TEAM_SQL, {"team_hash": team_hash})
+        people = cursor.fetchall()
+        split = len(_TEAM_FIELDS)
+        if not any(row[split] == viewer.pk for row in people):
+            raise Http404("No such team.")
+        team = Team.from_db(connection.alias, _TEAM_FIELDS, people[0][:split])
+        days = {row[split]: MemberDay(member=DayPerson(*row[split:])) for row in people}
+        params = {"viewer": viewer.pk, "team": team.pk, "day": day, "carry": team.carry_over_goals}
+        cursor.execute(_DAY_ENTRIES_SQL, {**params, "goal": Entry.Kind.GOAL})
+        rows = cursor.fetchall()
+    for row in rows:
+        entry = DayEntry(*row)
         member = days.get(entry.author_id)
         if member is None:
             continue  # someone who left the team: their entries stay on their person page
-        # The page shows the day as it was: a goal done later is still open on it (the template reads this).
+        entry.liked = bool(entry.liked)  # SQLite answers EXISTS with 0 or 1
         entry.open_on_day = entry.kind == Entry.Kind.GOAL and bool(entry.completed_on) and entry.completed_on > day
         if entry.occurred_on != day:
             member.open_goals.append(entry)
         else:
             {"done": member.done, "goal": member.goals, "blocker": member.blockers}[entry.kind].append(entry)
-    return list(days.values())
+    return TeamDay(team=team, members=list(days.values()))
 
 
 @dataclass

@@ -17,6 +17,7 @@ from core.selectors.teams import membership_for
 from core.services.entries import entries_create_from_lines
 from core.web.charts import stacked_columns
 from core.web.common import posted
+from core.web.day_page import member_sections
 from core.web.forms import EntryForm, ExportForm
 
 STATS_PERIODS = (7, 30, 90)
@@ -41,23 +42,24 @@ def parse_day(request, value: str | None) -> dt.date | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_day_view(request, team_hash):
-    membership = membership_for(user=request.user, team_hash=team_hash)
-    team = membership.team
     today = today_for(request.user)
     day = parse_day(request, request.GET.get("date")) or today
+    page = entry_selectors.team_day(team_hash=team_hash, day=day, viewer=request.user)
     form = EntryForm(posted(request), initial={"occurred_on": day})
     if request.method == "POST" and form.is_valid():
         on = form.cleaned_data["occurred_on"] or day
         try:
-            entries_create_from_lines(author=request.user, team=team, text=form.cleaned_data["text"], occurred_on=on)
+            entries_create_from_lines(
+                author=request.user, team=page.team, text=form.cleaned_data["text"], occurred_on=on
+            )
         except ValueError as error:
             form.add_error("text", str(error))
         else:
             return redirect(f"{request.path}?date={on.isoformat()}")
-    members = entry_selectors.team_day(team=team, day=day, viewer=request.user)
+    members = page.members
     context = {
-        "team": team,
-        "membership": membership,
+        "member_sections": member_sections(members=members, request=request, team=page.team, day=day, today=today),
+        "team": page.team,
         "day": day,
         "today": today,
         "members": members,

@@ -45,15 +45,20 @@ def test_it_allows_future_days_only_for_goals(alice, team):
         entry_create(author=alice, team=team, text="did it", occurred_on=tomorrow)
 
 
+def _day_of(person, team, day):
+    """``person``'s part of the team's day as they see it."""
+    return next(m for m in team_day(team_hash=team.hash_id, day=day, viewer=person).members if m.member.pk == person.pk)
+
+
 def test_it_carries_open_goals_over_to_later_days(alice, team):
     today = today_for(alice)
     goal = entry_create(author=alice, team=team, text="[ ] write docs", occurred_on=today - dt.timedelta(days=3))
-    day = next(m for m in team_day(team=team, day=today, viewer=alice) if m.member == alice)
-    assert day.open_goals == [goal]
+    day = _day_of(alice, team, today)
+    assert [e.id for e in day.open_goals] == [goal.pk]
 
     team.carry_over_goals = False
     team.save()
-    day = next(m for m in team_day(team=team, day=today, viewer=alice) if m.member == alice)
+    day = _day_of(alice, team, today)
     assert day.open_goals == []
 
 
@@ -65,7 +70,7 @@ def test_it_marks_a_goal_done_and_undoes_it(alice, team):
     assert (done.kind, done.goal, done.occurred_on, goal.completed_on) == ("done", goal, today, today)
     assert list(done.tags.values_list("name", flat=True)) == ["docs"]
     # A done goal no longer carries over to the days after it was done.
-    later = next(m for m in team_day(team=team, day=today + dt.timedelta(days=1), viewer=alice) if m.member == alice)
+    later = _day_of(alice, team, today + dt.timedelta(days=1))
     assert later.open_goals == []
 
     goal_reopen(goal=goal, actor=alice)
@@ -98,7 +103,7 @@ def test_archived_goals_stop_carrying_over(alice, team):
     today = today_for(alice)
     goal = entry_create(author=alice, team=team, text="[ ] someday", occurred_on=today - dt.timedelta(days=1))
     entry_archive(entry=goal, actor=alice)
-    day = next(m for m in team_day(team=team, day=today, viewer=alice) if m.member == alice)
+    day = _day_of(alice, team, today)
     assert day.open_goals == []
 
 

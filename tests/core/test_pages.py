@@ -215,7 +215,7 @@ def _grow(team, alice, bob, thread_entry, n_people=6, days=4):
 
 # What each list page may cost, whatever the team's size: session, user, membership, the page's own reads.
 QUERY_BUDGETS = {
-    "team_day": 6,
+    "team_day": 5,
     "team_calendar": 5,
     "person": 7,
     "tag": 6,

@@ -1,0 +1,303 @@
+"""Team day page over HTTP against a one-query view on the same server, in the same run.
+
+    createdb -h 127.0.0.1 -U postgres idt_day_page_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/idt_day_page_bench REDIS_URL=redis://127.0.0.1:6379/5 \\
+        .venv/bin/python bench/day_page.py [--rounds 3 --seconds 10]
+
+A team of 50 where 45 posted today (210 entries, 700 likes, 170 comments), viewed by a member who posted.
+The server is the production one: waitress with 90 threads as the Procfile starts it, production settings,
+the psycopg pool of 20, the cache on Redis (``REDIS_URL``). wrk (``apt-get install wrk``) loads each URL
+with 50 connections, in turn, ``--rounds`` times: the day page, the same page for a day nobody posted (what
+the page costs before its first entry: session, user, team, layout) and a view that runs one query.
+"""
+
+import datetime as dt
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import _django
+from _results import Result, parser, report
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.models import Comment, Entry, Like, Team, User
+from core.services.entries import entry_create, render_for_team, team_people
+from core.services.teams import membership_add, team_create
+
+NAME = "Bench day page"
+EMAIL = "bench-day-{n}@bench.test"
+MEMBERS, POSTERS, ENTRIES, LIKES, COMMENTS = 50, 45, 210, 700, 170
+GOAL = 0.25  # the day page serves at least this share of the one-query view's requests per second
+BENCH_DIR = Path(__file__).resolve().parent
+TOPICS = ["billing", "onboarding", "search", "mobile", "infra", "design", "support", "hiring"]
+
+
+def _line(n: int, people: list[User]) -> str:
+    """Entry text of a realistic length, with the #tags, @mentions and links people write."""
+    topic = TOPICS[n % len(TOPICS)]
+    text = f"Worked through the {topic} backlog: reviewed {n % 7 + 2} pull requests and paired on the tricky one"
+    if n % 3 == 0:
+        text += f" #{topic}"
+    if n % 4 == 0:
+        text += f" with @{people[(n * 7) % len(people)].nickname}"
+    if n % 6 == 0:
+        text += f" (notes: https://docs.example.com/{topic}/{n})"
+    if n % 10 == 0:
+        text += ' — "quotes" & <angle brackets> stay text'
+    return ("[ ] " if n % 5 == 0 else "! " if n % 9 == 0 else "") + text
+
+
+@transaction.atomic
+def build_team(day: dt.date) -> tuple[Team, User]:
+    """The team, rebuilt from nothing each run (new rows: the page cache starts cold)."""
+    Team.objects.filter(name=NAME).delete()
+    User.objects.filter(email__startswith="bench-day-").delete()
+    people = User.objects.bulk_create(
+        User(email=EMAIL.format(n=n), full_name=f"Person {n:02d}", nickname=f"bench{n:02d}", password="!")
+        for n in range(MEMBERS)
+    )
+    team = team_create(owner=people[0], name=NAME)
+    for person in people[1:]:
+        membership_add(team=team, user=person)
+    posters = people[:POSTERS]
+    entries = [
+        entry_create(author=posters[n % POSTERS], team=team, text=_line(n, people), occurred_on=day)
+        for n in range(ENTRIES)
+    ]
+    Like.objects.bulk_create(
+        Like(user=people[(n * 13 + n // ENTRIES) % MEMBERS], entry=entries[n % ENTRIES]) for n in range(LIKES)
+    )
+    nicknames = team_people(team=team)
+    Comment.objects.bulk_create(
+        Comment(entry=entries[(n * 5) % ENTRIES], author=people[n % MEMBERS], text=text, html=html)
+        for n in range(COMMENTS)
+        for text in [f"Nice, @{people[(n + 1) % MEMBERS].nickname}!"]
+        for html in [render_for_team(team=team, text=text, people=nicknames)]
+    )
+    return team, people[1]
+
+
+def analyze() -> None:
+    """Fresh statistics, as autovacuum keeps them in production: without them the planner guesses a
+    nested loop over a sequential scan per entry for tables it believes empty."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE core_user, core_membership, core_entry, core_like, core_comment, core_notification")
+
+
+def session_cookie(user: User) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    csrf = "b" * 32  # a returning browser sends its CSRF cookie; the page does not have to set one
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
+
+
+HEADERS = {"X-Forwarded-Proto": "https"}  # as Heroku's router sends it: no redirect to HTTPS
+
+
+def server_env(port: int, cache_url: str) -> dict:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), str(_django.ROOT)]),
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "CACHE_URL": cache_url,
+        "REDIS_URL": cache_url,
+        "DB_POOL_MAX_SIZE": "20",
+        "WEB_THREADS": "90",
+        "DYNO": "web.1",
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+    }
+    return env
+
+
+def start_server(port: int, env: dict) -> subprocess.Popen:
+    """waitress as the Procfile's web process starts it, serving ``_baseline_wsgi`` (the site + one view)."""
+    command = [
+        str(Path(sys.executable).parent / "waitress-serve"),
+        f"--listen=127.0.0.1:{port}",
+        "--threads=90",
+        "--trusted-proxy=*",
+        "--trusted-proxy-headers=x-forwarded-for x-forwarded-proto x-forwarded-port",
+        "--clear-untrusted-proxy-headers",
+        "--ident=idonethis",
+        "_baseline_wsgi:application",
+    ]
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+    log = open(Path(settings.VAR_DIR) / "bench-day-page-waitress.log", "wb")  # noqa: SIM115 (lives with the process)
+    return subprocess.Popen(command, cwd=_django.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str, cookie: str) -> tuple[int, bytes, float]:
+    request = urllib.request.Request(url, headers={**HEADERS, "Cookie": cookie})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our own local server)
+        body = response.read()
+        return response.status, body, time.perf_counter() - started
+
+
+def wait_up(url: str, cookie: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"waitress exited ({process.returncode}); see var/bench-day-page-waitress.log")
+        try:
+            fetch(url, cookie)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("waitress did not answer within 60 s")
+
+
+def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
+    """Requests per second, latency percentiles and failed requests (non-2xx answers, timeouts)."""
+    headers = [arg for name, value in {**HEADERS, "Cookie": cookie}.items() for arg in ("-H", f"{name}: {value}")]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout=30s", "--latency", *headers, url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failed = int(errors.group(1)) if errors else 0
+    failed += sum(int(n) for n in sockets.groups()) if sockets else 0
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "failed": failed, **latency}
+
+
+def check_page(body: bytes, viewer: User) -> None:
+    """The whole day, to the viewer: every entry, their own edit links, nothing truncated."""
+    html = body.decode()
+    shown = len(re.findall(r'<li class="entry ', html))
+    if shown != ENTRIES:
+        raise SystemExit(f"the day page shows {shown} entries, not {ENTRIES}")
+    own = Entry.objects.filter(author=viewer, team__name=NAME).count()
+    if html.count(">Edit</a>") != own:
+        raise SystemExit(f"the viewer's {own} entries should have an Edit link each")
+
+
+def measure(urls: dict[str, str], cookie: str, rounds: int, seconds: int, connections: int) -> dict[str, list]:
+    """wrk on each URL in turn, ``rounds`` times: machine noise spreads over all of them alike."""
+    for url in urls.values():
+        wrk(url, cookie, 2, connections)  # warm-up: pool filled, templates compiled, sections cached
+    runs = {name: [] for name in urls}
+    for _ in range(rounds):
+        for name, url in urls.items():
+            runs[name].append(wrk(url, cookie, seconds, connections))
+    return runs
+
+
+def main(argv: list[str] | None = None) -> list[Result]:
+    options = parser(__doc__)
+    options.add_argument("--rounds", type=int, default=3, help="wrk runs per URL, alternating")
+    options.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    options.add_argument("--connections", type=int, default=50)
+    options.add_argument("--port", type=int, default=0, help="default: a free port")
+    args = options.parse_args(argv)
+    if args.quick:
+        args.rounds, args.seconds = 1, 3
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install -y wrk)")
+    cache_url = os.environ.get("REDIS_URL", "")
+    if not cache_url.startswith("redis://"):
+        raise SystemExit("set REDIS_URL=redis://…: the server caches in Redis as in production")
+    _django.migrate()
+    day = timezone.now().date()
+    team, viewer = build_team(day)
+    analyze()
+    cookie = session_cookie(viewer)
+    port = args.port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    page = f"{base}/t/{team.hash_id}/?date={day.isoformat()}"
+    urls = {
+        "page": page,
+        # The same page for a day nobody posted: what any signed-in page of this team costs (session, user,
+        # team and members, layout), before the first entry.
+        "empty": f"{base}/t/{team.hash_id}/?date={(day - dt.timedelta(days=400)).isoformat()}",
+        "baseline": f"{base}/bench/one-query/",
+    }
+    process = start_server(port, server_env(port, cache_url))
+    try:
+        wait_up(urls["baseline"], cookie, process)
+        status, body, cold = fetch(page, cookie)
+        _, _, warm = fetch(page, cookie)
+        check_page(body, viewer)
+        runs = measure(urls, cookie, args.rounds, args.seconds, args.connections)
+    finally:
+        process.terminate()
+        process.wait(30)
+    print(
+        f"team of {MEMBERS}, {POSTERS} posted: {ENTRIES} entries, {LIKES} likes, {COMMENTS} comments;"
+        f" page {len(body) / 1024:.0f} KB (status {status});"
+        f" first load {cold * 1000:.0f} ms (sections rendered), second {warm * 1000:.0f} ms (from Redis)"
+    )
+    print(f"waitress 90 threads, pool of 20, wrk -c{args.connections}, {args.rounds} × {args.seconds} s each\n")
+    print("| URL | req/s (median) | runs | p50 | p99 | failed |")
+    print("|---|---:|---|---:|---:|---:|")
+    labels = {"page": "team day page", "empty": "same page, a day nobody posted", "baseline": "one-query view"}
+    rps = {}
+    for key, label in labels.items():
+        rates = [run["rps"] for run in runs[key]]
+        rps[key] = statistics.median(rates)
+        last = runs[key][-1]
+        failed = sum(run["failed"] for run in runs[key])
+        print(
+            f"| {label} | {rps[key]:,.1f} | {', '.join(f'{r:,.0f}' for r in rates)}"
+            f" | {last.get('50', '?')} | {last.get('99', '?')} | {failed} |"
+        )
+    print()
+    if any(run["failed"] for run in runs["page"]):
+        raise SystemExit("the day page answered errors under load (see the failed column)")
+    size = f"{MEMBERS} members, {ENTRIES} entries, {LIKES} likes, {COMMENTS} comments, wrk -c{args.connections}"
+    return report(
+        [
+            Result(
+                what=f"team day page, {size}",
+                figure=rps["page"],
+                unit="req/s",
+                higher_is_better=True,
+                baseline=rps["baseline"],
+                baseline_what="one-query view",
+                min_ratio=GOAL,
+            ),
+            Result(
+                what="team day page, a day nobody posted (the page without entries)",
+                figure=rps["empty"],
+                unit="req/s",
+                higher_is_better=True,
+                baseline=rps["baseline"],
+                baseline_what="one-query view",
+            ),
+            Result(
+                what=f"team day page with its {ENTRIES} entries against the same page empty",
+                figure=rps["page"],
+                unit="req/s",
+                higher_is_better=True,
+                baseline=rps["empty"],
+                baseline_what="a day nobody posted",
+            ),
+        ],
+        bench="day_page",
+    )
+
+
+if __name__ == "__main__":
+    main()

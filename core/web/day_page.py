@@ -1,0 +1,128 @@
+"""The team day page's member sections, cached by what they show, with the viewer's own parts applied per load.
+
+A member's section looks the same to every teammate but for three things: the CSRF token and the return
+path in its forms (the same across the page: placeholders, filled in once per load) and whether the viewer
+likes each entry (one of two fixed strings at each like button, so a cached section is kept as the text
+between its like buttons). The viewer's own section also carries their buttons (edit, mark done, archive):
+a second variant, cached the same way. A warm load renders no template for the sections.
+
+The cache key is a digest of everything a section shows (the member's name, and for each entry its text,
+HTML, kind, days, archive state, like and comment counts and whether a goal was open on the day), of the
+viewer's time zone and of the templates' source: an edit, a like, a comment, a delete or a new template
+gives a different key, so the next load shows it; a section no longer wanted is never read again and expires.
+"""
+
+import datetime as dt
+import hashlib
+from dataclasses import replace
+from types import SimpleNamespace
+
+from django.contrib.auth.models import AnonymousUser
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from core.localtime import zone_for
+from core.selectors.entries import MemberDay
+from core.web import soft_cache
+
+SECTION_TEMPLATE = "core/_day_member.html"
+ENTRY_TEMPLATE = "core/_entry.html"  # included by the section: part of the key
+CACHE_SECONDS = 2 * 24 * 3600  # a day page is mostly read on its day and the next
+# Control characters never reach stored text (core.text.clean_text strips them), so these cannot be forged;
+# nor can the like button's attributes, as text and HTML reach the page with their quotes escaped.
+CSRF_SLOT = "\x00csrf\x00"
+NEXT_SLOT = "\x00next\x00"
+LIKE_OFF = 'class="link like" aria-pressed="false"'
+LIKE_ON = 'class="link like liked" aria-pressed="true"'
+# What a section is rendered with in place of the request's token and path.
+_SLOTS = {"csrf_token": CSRF_SLOT, "request": SimpleNamespace(get_full_path=lambda: NEXT_SLOT)}
+
+
+def member_sections(*, members: list[MemberDay], request, team, day: dt.date, today: dt.date) -> SafeString:
+    """The HTML of the sections of the members with something to show on ``day``, in page order."""
+    page = _Page(request=request, team=team, day=day, today=today)
+    showing = [m for m in members if m.posted or m.open_goals]
+    keys = [page.key(m) for m in showing]
+    cached = soft_cache.get_many(keys)
+    missing = {}
+    out = []
+    for key, md in zip(keys, showing, strict=True):
+        parts = cached.get(key)
+        if parts is None:
+            parts = missing[key] = page.render(md)
+        out.append(page.fill(parts, _entries(md)))
+    soft_cache.set_many(missing, CACHE_SECONDS)
+    # Sections are template output (escaped when rendered); the slots get the request's values, escaped.
+    html = "".join(out).replace(CSRF_SLOT, get_token(request)).replace(NEXT_SLOT, escape(request.get_full_path()))
+    return mark_safe(html)  # noqa: S308
+
+
+def _entries(md: MemberDay) -> list:
+    """The section's entries in the order the template shows them (and so of its like buttons)."""
+    return [*md.blockers, *md.done, *md.goals, *md.open_goals]
+
+
+class _Page:
+    def __init__(self, *, request, team, day: dt.date, today: dt.date):
+        self.section = get_template(SECTION_TEMPLATE)
+        self.viewer_id = request.user.pk
+        sources = "".join(get_template(name).template.source for name in (SECTION_TEMPLATE, ENTRY_TEMPLATE))
+        source = hashlib.blake2b(sources.encode(), digest_size=8).hexdigest()
+        # Times would show in the viewer's zone (the page renders in it): sections are kept per zone.
+        self.zone = zone_for(request.user.time_zone)
+        self.variants = {
+            False: (source, team.hash_id, str(self.zone), "anyone"),
+            # The author's buttons depend on the day only when it is past ("mark done" on that day).
+            True: (source, team.hash_id, str(self.zone), "author", str(day if day < today else None)),
+        }
+        self.contexts = {
+            False: {**_SLOTS, "team": team, "user": AnonymousUser()},  # nobody's own section: no buttons
+            True: {**_SLOTS, "team": team, "user": request.user, "day": day, "today": today},
+        }
+        self.team_id = team.pk
+
+    def key(self, md: MemberDay) -> str:
+        member = md.member
+        # Names are typed by people (repr keeps them apart); entry text never holds control characters.
+        names = repr((member.hash_id, member.display_name, member.nickname))
+        shown = [*self.variants[member.pk == self.viewer_id], names]
+        for group in (md.blockers, md.done, md.goals, md.open_goals):
+            shown.append("\x1e")  # which group an entry is in is part of what is shown
+            shown.extend(_shown(entry) for entry in group)
+        # Fields joined by a control character that stored text never contains (clean_text strips them).
+        digest = hashlib.blake2b("\x1f".join(shown).encode(), digest_size=16).hexdigest()
+        return f"day:{self.team_id}:{member.pk}:{digest}"
+
+    def render(self, md: MemberDay) -> tuple[str, ...]:
+        """The section as stored: the text between its like buttons, rendered with none of them liked."""
+        unliked = MemberDay(
+            member=md.member,
+            **{
+                group: [replace(entry, liked=False) for entry in getattr(md, group)]
+                for group in ("blockers", "done", "goals", "open_goals")
+            },
+        )
+        with timezone.override(self.zone):
+            html = self.section.render({**self.contexts[md.member.pk == self.viewer_id], "md": unliked})
+        parts = tuple(("\n" + html).split(LIKE_OFF))
+        if len(parts) != len(_entries(md)) + 1:
+            raise ValueError(f"{ENTRY_TEMPLATE} no longer renders one like button {LIKE_OFF!r} per entry")
+        return parts
+
+    def fill(self, parts: tuple[str, ...], entries: list) -> str:
+        out = [parts[0]]
+        for entry, after in zip(entries, parts[1:], strict=True):
+            out.append(LIKE_ON if entry.liked else LIKE_OFF)
+            out.append(after)
+        return "".join(out)
+
+
+def _shown(e) -> str:
+    """Everything an entry's fragment shows, as one string (fields apart by a control character)."""
+    return (
+        f"{e.hash_id}\x1f{e.kind}\x1f{e.text}\x1f{e.html}\x1f{e.occurred_on}\x1f{e.completed_on}\x1f{e.goal_id}"
+        f"\x1f{e.archived_at}\x1f{e.open_on_day}\x1f{e.like_count}\x1f{e.comment_count}"
+    )
