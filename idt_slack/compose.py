@@ -3,9 +3,10 @@
 import datetime as dt
 
 from django.conf import settings
+from django.http import Http404
 from django.urls import reverse
 
-from core.models import Entry
+from core.models import Entry, Membership
 from core.selectors.entries import team_day
 
 COLOURS = {Entry.Kind.DONE: "#7CD197", Entry.Kind.GOAL: "#478CFE", Entry.Kind.BLOCKER: "#E94B35"}
@@ -57,12 +58,24 @@ def _days_title(days: list[dt.date]) -> str:
     return f"on {_day(days[0])}" if len(days) == 1 else f"from {_day(days[0])} to {_day(days[-1])}"
 
 
+def _members_day(*, team, day: dt.date, viewer) -> list:
+    """Every member's entries of ``day``. The day is read as a member sees it; the digest shows nothing
+    viewer-specific, so when whoever connected Slack has left the team any current member reads it the same."""
+    try:
+        return team_day(team_hash=team.hash_id, day=day, viewer=viewer).members
+    except Http404:
+        member = Membership.objects.filter(team=team).select_related("user").order_by("pk").first()
+        if member is None:
+            return []
+        return team_day(team_hash=team.hash_id, day=day, viewer=member.user).members
+
+
 def digest_message(*, team, days: list[dt.date], viewer) -> dict | None:
     """The team's news of ``days`` by person (dones, goals, blockers) and who has not posted; None if
     nobody posted."""
     people: dict[int, dict] = {}
     for day in days:
-        for member in team_day(team=team, day=day, viewer=viewer):
+        for member in _members_day(team=team, day=day, viewer=viewer):
             person = people.setdefault(member.member.pk, {"name": member.member.display_name, "kinds": {}})
             for kind, entries in (
                 (Entry.Kind.DONE, member.done),

@@ -283,3 +283,11 @@ def test_mondays_digest_tells_fridays_news(installation, fake_slack, bob, team):
     assert "shipped on friday" in str(message["blocks"])
     sunday = monday - dt.timedelta(days=1)
     assert message["text"].endswith(f"from {friday:%a %b} {friday.day} to {sunday:%a %b} {sunday.day}")
+
+
+def test_the_digest_is_composed_after_whoever_connected_slack_has_left_the_team(bob, charlie, team):
+    # The digest reads the day as a member; charlie (never in this team) stands for an installer who left.
+    day = timezone.now().date()
+    entry_create(author=bob, team=team, text="shipped while the installer was away", occurred_on=day)
+    message = digest_message(team=team, days=[day], viewer=charlie)
+    assert "shipped while the installer was away" in str(message["blocks"])
