@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from core.localtime import zone_for
 from core.models import Delivery, Entry, Membership
+from core.services.dispatch import hand_out
 from core.services.schedules import membership_next_at
 
 log = logging.getLogger(__name__)
@@ -155,21 +156,7 @@ def _recently_active(rows: list[Membership], *, now: dt.datetime) -> set[int]:
 def deliveries_dispatch(*, ids: Iterable[int], enqueue: Enqueue) -> int:
     """Hand owed deliveries to the workers. The first failure (broker down) stops the loop: the rows stay
     ``pending`` and the sweeper dispatches them once the broker is back. Returns how many were handed."""
-    handed = 0
-    ids = list(ids)
-    for pk in ids:
-        try:
-            enqueue(pk)
-        except Exception as error:
-            log.warning(
-                "dispatch failed (%s: %s); %d owed deliveries left for the sweeper",
-                type(error).__name__,
-                error,
-                len(ids) - handed,
-            )
-            break
-        handed += 1
-    return handed
+    return hand_out(ids, enqueue=enqueue, what="owed deliveries")
 
 
 def deliveries_sweep(*, enqueue: Enqueue, now: dt.datetime | None = None, limit: int = 1000) -> dict:

@@ -32,6 +32,7 @@ from core.localtime import zone_for
 from core.models import InboundMessage, InboundToken, Team
 from core.replies import body_texts, reply_lines, reply_text
 from core.selectors.people import user_for_email
+from core.services.dispatch import hand_out
 from core.services.entries import entry_create
 
 log = logging.getLogger(__name__)
@@ -167,20 +168,7 @@ def _insert_unless_present(obj) -> int | None:
 def inbound_dispatch(*, ids: Iterable[int], enqueue: Enqueue) -> int:
     """Hand owed parses to the workers. The first failure (broker down) stops the loop: the messages
     stay owed and the sweeper hands them out once the broker is back. Returns how many were handed."""
-    ids, handed = list(ids), 0
-    for pk in ids:
-        try:
-            enqueue(pk)
-        except Exception as error:
-            log.warning(
-                "inbound parse dispatch failed (%s: %s); %d stored emails left for the sweeper",
-                type(error).__name__,
-                error,
-                len(ids) - handed,
-            )
-            break
-        handed += 1
-    return handed
+    return hand_out(ids, enqueue=enqueue, what="inbound parses")
 
 
 def inbound_sweep(*, enqueue: Enqueue, now: dt.datetime | None = None, limit: int = 1000) -> dict:

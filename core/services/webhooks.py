@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from core.api.serializers import EntrySerializer
 from core.models import Entry, Hook, Membership, Team, WebhookAttempt, WebhookDelivery
+from core.services.dispatch import hand_out
 from core.webhook_http import TargetRefused, post_json, resolve_target
 
 log = logging.getLogger(__name__)
@@ -154,16 +155,7 @@ def _default_enqueue() -> Enqueue:
 
 def webhook_deliveries_dispatch(*, ids: Iterable[int], enqueue: Enqueue | None = None) -> int:
     """Hand owed webhooks to workers; the first failure (broker down) stops, the sweeper does the rest."""
-    enqueue = enqueue or _default_enqueue()
-    handed = 0
-    for pk in ids:
-        try:
-            enqueue(pk)
-        except Exception as error:
-            log.warning("webhook dispatch failed (%s: %s); left for the sweeper", type(error).__name__, error)
-            break
-        handed += 1
-    return handed
+    return hand_out(ids, enqueue=enqueue or _default_enqueue(), what="webhooks")
 
 
 def webhook_deliveries_sweep(*, enqueue: Enqueue | None = None, now: dt.datetime | None = None, limit=1000) -> dict:

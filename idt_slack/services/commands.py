@@ -18,6 +18,7 @@ from slack_sdk.webhook import WebhookClient
 from core.localtime import today_for
 from core.models import Team
 from core.selectors.teams import teams_for_user
+from core.services.dispatch import hand_out
 from core.services.entries import entry_create, parse_marker, validate_entry_text
 from idt_slack.models import SlackCommand, SlackInstallation, SlackMember
 
@@ -157,14 +158,7 @@ def commands_sweep(*, enqueue: Enqueue, now: dt.datetime | None = None) -> dict:
     with transaction.atomic():
         ids = list(pending.filter(dispatched_at__lt=now - redispatch).values_list("pk", flat=True)[:500])
         SlackCommand.objects.filter(pk__in=ids).update(dispatched_at=now)
-    handed = 0
-    for pk in ids:
-        try:
-            enqueue(pk)
-        except Exception as error:
-            log.warning("re-dispatching Slack commands failed (%s)", error)
-            break
-        handed += 1
+    handed = hand_out(ids, enqueue=enqueue, what="Slack commands")
     old = now - dt.timedelta(days=settings.SLACK_COMMAND_RETENTION_DAYS)
     forgotten, _ = SlackCommand.objects.filter(received_at__lt=old).exclude(status=Status.PENDING).delete()
     return {"redispatched": handed, "expired": expired, "forgotten": forgotten}

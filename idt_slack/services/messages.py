@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from core.localtime import zone_for
 from core.models import Entry
+from core.services.dispatch import hand_out
 from idt_slack.client import DISABLING_ERRORS, error_code, retry_after, web_client
 from idt_slack.compose import digest_days, digest_message, entry_message
 from idt_slack.crypto import token_decrypt
@@ -31,15 +32,7 @@ Kind = SlackMessage.Kind
 
 def dispatch(*, ids: list[int], enqueue: Enqueue) -> int:
     """Hand owed messages to workers; the first failure (broker down) leaves the rest to the sweeper."""
-    handed = 0
-    for pk in ids:
-        try:
-            enqueue(pk)
-        except Exception as error:
-            log.warning("dispatching Slack messages failed (%s); %d left for the sweeper", error, len(ids) - handed)
-            break
-        handed += 1
-    return handed
+    return hand_out(ids, enqueue=enqueue, what="Slack messages")
 
 
 def message_owe_for_entry(*, entry_id: int, enqueue: Enqueue) -> int | None:
