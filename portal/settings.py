@@ -4,10 +4,12 @@ With nothing set the system runs embedded (SQLite, filesystem broker, mail as fi
 ``DATABASE_URL``, ``REDIS_URL``/``CELERY_BROKER_URL`` and ``CACHE_URL`` switch to real servers.
 """
 
+import ssl
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from core.db import BoundedConnection
 from portal import dyno
@@ -52,8 +54,6 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or (
     "insecure-embedded-development-key-not-for-production" if DEBUG else ""
 )
 if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
@@ -195,12 +195,22 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ---------------------------------------------------------------------------------------
-CACHES = {"default": env.cache_url("CACHE_URL", default=EMBEDDED_CACHE_URL)}
+# In production the Redis add-on (REDIS_URL) is the cache every process shares: the API's per-token rate
+# limit, the login throttles and the day page's sections are one count and one copy across dynos, not a
+# file cache per dyno. CACHE_URL chooses another; under bin/run (debug, no Redis) the embedded file cache.
+_SHARED_CACHE_URL = "" if DEBUG else env.str("REDIS_URL", default="")
+CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or _SHARED_CACHE_URL or EMBEDDED_CACHE_URL)}
+# TLS Redis (rediss://): the certificate is checked unless REDIS_SSL_CERT_REQS says otherwise. Heroku Redis
+# presents a self-signed certificate, so Heroku sets it to "none" (app.json), as Heroku documents.
+REDIS_SSL_CERT_REQS = env.str("REDIS_SSL_CERT_REQS", default="required")
+if REDIS_SSL_CERT_REQS not in ("required", "optional", "none"):
+    raise ImproperlyConfigured("REDIS_SSL_CERT_REQS must be required, optional or none")
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # redis-py waits forever by default: a cache that stops answering must cost a second, not a hang.
     CACHES["default"]["OPTIONS"] = {
         "socket_connect_timeout": 1,
         "socket_timeout": 1,
+        **({"ssl_cert_reqs": REDIS_SSL_CERT_REQS} if CACHES["default"]["LOCATION"].startswith("rediss://") else {}),
         **CACHES["default"].get("OPTIONS", {}),
     }
 # Sessions live in the database, never only in the cache: logins and signed-in pages keep working
@@ -434,6 +444,13 @@ else:
         "visibility_timeout": env.int(
             "CELERY_VISIBILITY_TIMEOUT", default=env.int("CELERY_TASK_TIME_LIMIT", default=5 * 60) + 60
         )
+    }
+if CELERY_BROKER_URL.startswith("rediss://"):
+    # Celery refuses a rediss:// broker without saying how to check the certificate (see REDIS_SSL_CERT_REQS).
+    CELERY_BROKER_USE_SSL = {
+        "ssl_cert_reqs": {"required": ssl.CERT_REQUIRED, "optional": ssl.CERT_OPTIONAL, "none": ssl.CERT_NONE}[
+            REDIS_SSL_CERT_REQS
+        ]
     }
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_CACHE_BACKEND = "default"

@@ -28,3 +28,9 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in fixtures
 WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests: serve from the finders
 WHITENOISE_USE_FINDERS = True
+
+# The suite keeps the embedded file cache unless CACHE_URL names one: the tests that need Redis as the
+# cache (throttles, the day page's sections, the degrade drills) say so themselves. Production's default,
+# the Redis add-on at REDIS_URL, is checked in tests/portal/test_settings.py and test_redis_tls.py.
+if not os.environ.get("CACHE_URL"):
+    CACHES = {"default": env.cache_url_config(EMBEDDED_CACHE_URL)}  # noqa: F405

@@ -107,6 +107,28 @@ def test_it_keeps_sessions_in_the_database_and_bounds_a_redis_cache():
     assert options == {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 
+def test_production_shares_the_redis_add_on_as_its_cache_unless_cache_url_says_otherwise(tmp_path):
+    """Rate limits, login throttles and cached sections must be one count across dynos, not one per dyno."""
+    heroku = {k: v for k, v in PRODUCTION_ENV.items() if k != "CACHE_URL"}
+    cache = _settings(heroku, 's.CACHES["default"]')
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == heroku["REDIS_URL"]
+    assert _settings(PRODUCTION_ENV, 's.CACHES["default"]["LOCATION"]') == "redis://127.0.0.1:6379/1"
+    debug = {"DJANGO_DEBUG": "true", "VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    assert _settings(debug, 's.CACHES["default"]["BACKEND"]').endswith("FileBasedCache")
+
+
+def test_a_tls_redis_is_checked_unless_told_otherwise():
+    tls = {**PRODUCTION_ENV, "REDIS_URL": "rediss://:pw@redis.example:6380", "CACHE_URL": ""}
+    assert _settings(tls, 's.CACHES["default"]["OPTIONS"]["ssl_cert_reqs"]') == "required"
+    assert _settings(tls, "s.CELERY_BROKER_USE_SSL") == {"ssl_cert_reqs": 2}  # ssl.CERT_REQUIRED
+    heroku = {**tls, "REDIS_SSL_CERT_REQS": "none"}
+    assert _settings(heroku, 's.CACHES["default"]["OPTIONS"]["ssl_cert_reqs"]') == "none"
+    assert _settings(heroku, "s.CELERY_BROKER_USE_SSL") == {"ssl_cert_reqs": 0}  # ssl.CERT_NONE
+    result = _run(["manage.py", "check"], {**tls, "REDIS_SSL_CERT_REQS": "maybe"})
+    assert result.returncode != 0 and "REDIS_SSL_CERT_REQS must be required, optional or none" in result.stderr
+
+
 def test_the_debug_toolbar_starts_collapsed_under_bin_run(tmp_path):
     """bin/run debugs with the toolbar on; open, it covers the navigation, so it starts as a handle."""
     code = (
