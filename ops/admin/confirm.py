@@ -13,6 +13,12 @@ def admin_render(request, template: str, context: dict) -> TemplateResponse:
     return TemplateResponse(request, template, {**admin.site.each_context(request), **context})
 
 
+def back_url(request, default: str) -> str:
+    """Back to the page the button was on (only our own portal paths, never another site), else ``default``."""
+    back = request.POST.get("back") or request.GET.get("back") or ""
+    return back if back.startswith("/admin/") and "//" not in back else default
+
+
 def confirm_then(request, form, *, question: str, back: str, run: Callable[[dict], str]):
     """Validate ``form``; once confirmed call ``run(cleaned_data)``, flash its message, go ``back``."""
     if request.method != "POST" or not form.is_valid():

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from core.models import Delivery, InboundMessage, Invitation, Membership, User
 from ops.admin.charts import daily_bars
-from ops.admin.confirm import admin_render, confirm_then
+from ops.admin.confirm import admin_render, back_url, confirm_then
 from ops.roles import has_ops_permission
 from ops.selectors.find import FindError, find
 from ops.selectors.people import person_overview
@@ -191,12 +191,6 @@ def _person_url(user) -> str:
     return reverse("admin:ops_person", args=[user.hash_id])
 
 
-def _back(request, default: str) -> str:
-    """Back to the page the button was on (only our own portal paths), else ``default``."""
-    back = request.POST.get("back") or request.GET.get("back") or ""
-    return back if back.startswith("/admin/") and "//" not in back else default
-
-
 class DeliveryForm(forms.Form):
     delivery = forms.ModelChoiceField(Delivery.objects.select_related("membership__user", "membership__team"))
 
@@ -204,7 +198,7 @@ class DeliveryForm(forms.Form):
 def resend_view(request):
     form = DeliveryForm(request.POST or request.GET)
     delivery = form.cleaned_data["delivery"] if form.is_valid() else None
-    back = _back(request, _person_url(delivery.membership.user) if delivery else reverse("admin:index"))
+    back = back_url(request, _person_url(delivery.membership.user) if delivery else reverse("admin:index"))
     question = (
         f"Send the {delivery.kind} of {delivery.local_date} to {delivery.membership.user.email} "
         f"({delivery.membership.team.name}) again? It goes out as a new email, logged as a resend."
@@ -227,7 +221,7 @@ class EmailsForm(forms.Form):
 def emails_change_view(request):
     form = EmailsForm(request.POST or request.GET)
     membership = form.cleaned_data["membership"] if form.is_valid() else None
-    back = _back(request, _person_url(membership.user) if membership else reverse("admin:index"))
+    back = back_url(request, _person_url(membership.user) if membership else reverse("admin:index"))
     change = form.cleaned_data["change"] if membership else ""
     question = f"{change.title()} {membership.user.email}'s emails from {membership.team.name}?" if membership else ""
     services = {"pause": support_emails_pause, "resume": support_emails_resume, "unthrottle": support_emails_unthrottle}
@@ -247,7 +241,7 @@ class InvitationForm(forms.Form):
 def invitation_resend_view(request):
     form = InvitationForm(request.POST or request.GET)
     invitation = form.cleaned_data["invitation"] if form.is_valid() else None
-    back = _back(request, reverse("admin:index"))
+    back = back_url(request, reverse("admin:index"))
     question = f"Send the invitation to {invitation.organization} to {invitation.email} again?" if invitation else ""
 
     def run(data):
@@ -264,7 +258,7 @@ class UserForm(forms.Form):
 def password_reset_view(request):
     form = UserForm(request.POST or request.GET)
     user = form.cleaned_data["user"] if form.is_valid() else None
-    back = _back(request, _person_url(user) if user else reverse("admin:index"))
+    back = back_url(request, _person_url(user) if user else reverse("admin:index"))
     question = (
         f"Email {user.email} a link to choose a new password? (Nobody sees or sets the password but them.)"
         if user
@@ -282,7 +276,7 @@ def password_reset_view(request):
 def unlock_view(request):
     form = UserForm(request.POST or request.GET)
     user = form.cleaned_data["user"] if form.is_valid() else None
-    back = _back(request, _person_url(user) if user else reverse("admin:index"))
+    back = back_url(request, _person_url(user) if user else reverse("admin:index"))
     question = (
         f"Unlock logins as {user.email}? Every address locked out after failed passwords may try again at once, "
         "and the failure counts start from zero."
@@ -306,7 +300,7 @@ class InboundForm(forms.Form):
 def reprocess_view(request):
     form = InboundForm(request.POST or request.GET)
     inbound = form.cleaned_data["inbound"] if form.is_valid() else None
-    back = _back(request, reverse("admin:ops_inbound", args=[inbound.pk]) if inbound else reverse("admin:index"))
+    back = back_url(request, reverse("admin:ops_inbound", args=[inbound.pk]) if inbound else reverse("admin:index"))
     question = (
         f"Parse the email from {inbound.from_email} ({inbound.subject or 'no subject'}) again? "
         "Entries it makes are posted now."

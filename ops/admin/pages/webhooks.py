@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from core.models import WebhookDelivery
 from core.selectors.webhooks import webhook_delivery_attempts
-from ops.admin.confirm import admin_render, confirm_then
+from ops.admin.confirm import admin_render, back_url, confirm_then
 from ops.roles import has_ops_permission
 from ops.services.webhooks import support_webhook_redeliver
 
@@ -35,9 +35,9 @@ class WebhookDeliveryForm(forms.Form):
 def redeliver_view(request):
     form = WebhookDeliveryForm(request.POST or request.GET)
     delivery = form.cleaned_data["delivery"] if form.is_valid() else None
-    default = reverse("admin:ops_webhook_delivery", args=[delivery.pk]) if delivery else reverse("admin:index")
-    back = request.POST.get("back") or request.GET.get("back") or ""
-    back = back if back.startswith("/admin/") and "//" not in back else default
+    back = back_url(
+        request, reverse("admin:ops_webhook_delivery", args=[delivery.pk]) if delivery else reverse("admin:index")
+    )
     question = (
         f"POST this {delivery.event} of {delivery.team.name} to {delivery.target_url} again? It goes out as a "
         "new delivery, with its own id and attempts."
