@@ -16,10 +16,11 @@ ignores or answers wrongly can never turn into a wrong answer:
 
 - every item is checked here (its Message-ID or recipient), whatever the filter returned: an ignored filter
   only costs pages (bounded; past them the answer is "cannot tell");
-- before "not accepted", a filter that returned nothing must prove itself: an unfiltered page of the
-  accepted events around the claim is read, and the same filter must find one of them. A filter that
-  silently matches nothing (a wrong attribute name, a Message-ID form it does not store) cannot prove
-  itself, so the answer stays "cannot tell" and nothing is sent twice.
+- before "not accepted", filters that returned nothing must be backed: what Mailgun accepted around the
+  claim is listed without any filter; if that listing is complete it answers by itself, otherwise each
+  filter must find a message the listing shows. A filter that silently matches nothing (a wrong attribute
+  name, a Message-ID form it does not store) cannot, so the answer stays "cannot tell" and nothing is sent
+  twice.
 """
 
 import datetime as dt
@@ -57,11 +58,13 @@ class MailgunLogs:
         if now - question.claimed_at > self.RETENTION:
             return Answer(UNKNOWN, "sent longer ago than Mailgun's logs can be relied on")
         wanted, recipient = _message_id(question.message_id), question.to_email.strip().lower()
+        if not wanted or not recipient:  # an empty id would match every log line that lacks one
+            return Answer(UNKNOWN, "no Message-ID or recipient to ask Mailgun about")
         begin = question.claimed_at - dt.timedelta(minutes=1)
         # Mailgun logs "accepted" while our API call is open, so inside the claim window; later events
         # (delivered, opened, …) of the same message may come any time after.
-        window_end = question.claimed_at + dt.timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT_SECONDS)
         until = now.replace(microsecond=0) + dt.timedelta(seconds=1)  # RFC 2822 has whole seconds: round up
+        window_end = min(until, question.claimed_at + dt.timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT_SECONDS))
         session = _Session()
         try:
             ours = [i for i in session.items(begin, until, _equals("message-id", wanted)) if _mid(i) == wanted]
@@ -101,7 +104,12 @@ class _Session:
         self.url = logs_url()
         self.auth = ("api", settings.ANYMAIL.get("MAILGUN_API_KEY", ""))
 
-    def items(self, begin, end, condition: dict | None, *, events: list[str] | None = None, pages=None) -> list:
+    def items(self, begin, end, condition: dict | None, *, events: list[str] | None = None) -> list:
+        """Every logged item that matches, however many pages (within the question's requests)."""
+        return self._walk(begin, end, condition, events=events, pages=MAX_REQUESTS + 1)[0]
+
+    def _walk(self, begin, end, condition: dict | None, *, events: list[str] | None, pages: int) -> tuple[list, bool]:
+        """Up to ``pages`` pages of matching items, and whether that was all of them."""
         body = {
             "start": _rfc2822(begin),
             "end": _rfc2822(end),
@@ -118,29 +126,31 @@ class _Session:
             token = page["next"]
             # The last page either has no next token or points at an empty page; either ends the walk.
             if not page["items"] or not token or token in seen:
-                return found
-            if pages is not None and len(seen) + 1 >= pages:
-                return found
+                return found, True
+            if len(seen) + 1 >= pages:
+                return found, False
             seen.add(token)
             body["pagination"] = {**body["pagination"], "token": token}
 
     def prove_filters(self, begin, end, *, wanted: str, recipient: str) -> Answer | None:
-        """Nothing came back for our Message-ID nor our recipient: show that the same filters do find a
-        message Mailgun lists in that window, or say we cannot tell. Returns an answer when the unfiltered
-        listing itself settles it, None when "not accepted" stands."""
-        listed = self.items(begin, end, None, events=["accepted"], pages=1)
+        """Our filters returned nothing for our Message-ID nor our recipient. Read what Mailgun accepted in
+        that window without any filter: if that is all of it, it settles the question by itself; if there is
+        more, each filter must find a message that listing shows, or we cannot tell. Returns an answer when
+        the listing settles it otherwise than "not accepted", None when "not accepted" stands."""
+        listed, complete = self._walk(begin, end, None, events=["accepted"], pages=2)
+        listed = [i for i in listed if i.get("event") != "rejected"]
         for item in listed:
             if _mid(item) == wanted:
-                return Answer(ACCEPTED, "Mailgun logged its accepted event", at=_when(item))
+                return Answer(ACCEPTED, f"Mailgun logged its {item.get('event')} event", at=_when(item))
             if _to(item) == recipient:
                 raise Undecided("Mailgun accepted a message to this address then that its filter did not return")
-        if not listed:
-            return None  # Mailgun accepted nothing at all then, so not ours either
-        sample = next((i for i in listed if _mid(i) and _to(i)), None)
+        if complete:
+            return None  # everything Mailgun accepted then, and ours is not among it
+        sample = next((i for i in listed if i.get("event") == "accepted" and _mid(i) and _to(i)), None)
         if sample is None:
             raise Undecided("Mailgun's logs lack the Message-ID or recipient needed to check its filter")
         for attribute, value, read in (("message-id", _mid(sample), _mid), ("recipient", _to(sample), _to)):
-            echo = self.items(begin, end, _equals(attribute, value), events=["accepted"], pages=1)
+            echo = self._walk(begin, end, _equals(attribute, value), events=["accepted"], pages=1)[0]
             if not any(read(i) == value for i in echo):
                 raise Undecided(
                     f"Mailgun's logs filter on {attribute} did not find a message it lists, so its silence "

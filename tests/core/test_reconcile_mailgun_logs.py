@@ -42,6 +42,10 @@ def _questions(mailgun) -> list[dict]:
     return [json.loads(r["body"]) for r in mailgun.requests if r["path"] == LOGS_PATH]
 
 
+def _filters(mailgun) -> list[list[str]]:
+    return [[c["attribute"] for c in q.get("filter", {}).get("AND", [])] for q in _questions(mailgun)]
+
+
 def _traffic(mailgun, count: int, *, at: float | None = None) -> None:
     """Other people's messages Mailgun accepted around the claim."""
     for n in range(count):
@@ -121,7 +125,7 @@ def test_any_logged_event_but_rejected_counts_and_a_rejection_alone_does_not(set
 
 def test_it_waits_for_mailguns_logs_to_settle_before_sending_again(settings, bobs, mailgun):
     delivery = _killed_mid_send(settings, bobs, BEFORE, sending_with=MAILGUN)
-    _traffic(mailgun, 3)  # others' mail around the claim: the filters must prove themselves on it
+    _traffic(mailgun, 3)  # others' mail around the claim
     assert _sweep(after=61)["reconciled"] == {"settling": 1}
     delivery.refresh_from_db()
     assert delivery.status == Status.INTERRUPTED and delivery.provider_checks == 0 and "can lag" in delivery.error
@@ -133,9 +137,21 @@ def test_it_waits_for_mailguns_logs_to_settle_before_sending_again(settings, bob
     assert "no Mailgun log for that Message-ID" in Delivery.objects.get(pk=delivery.pk).error
     assert delivery_send(delivery_id=delivery.pk).status == Status.SENT
     assert len(mailgun.sent) == 1 and mailgun.sent[0]["to"] == ["bob@example.com"]
-    # Ours, Bob's, the window's first page, then each filter finding a message that page lists.
-    attributes = [[c["attribute"] for c in q.get("filter", {}).get("AND", [])] for q in _questions(mailgun)[-5:]]
-    assert attributes == [["message-id"], ["recipient"], [], ["message-id"], ["recipient"]]
+    # Ours, Bob's, then everything Mailgun accepted around the claim (one page: all of it, not ours).
+    assert _filters(mailgun)[-3:] == [["message-id"], ["recipient"], []]
+
+
+def test_when_mailgun_accepted_too_much_to_list_the_filters_must_find_what_it_lists(settings, bobs, mailgun):
+    mailgun.logs_page_size = 2
+    _traffic(mailgun, 5)
+    delivery = _killed_mid_send(settings, bobs, BEFORE, sending_with=MAILGUN)
+    assert _sweep(after=601)["reconciled"] == {"owed_again": 1}
+    # Ours, Bob's, two pages of everything (more to come), then each filter finds a message listed there.
+    assert _filters(mailgun) == [["message-id"], ["recipient"], [], [], ["message-id"], ["recipient"]]
+    sample = json.loads(mailgun.requests[-1]["body"])["filter"]["AND"][0]["values"][0]["value"]
+    assert sample == "someone0@example.com"
+    delivery.refresh_from_db()
+    assert delivery.status == Status.PENDING
 
 
 def test_a_log_that_arrives_late_still_counts_as_accepted(settings, bobs, mailgun):
@@ -170,6 +186,12 @@ def test_a_send_older_than_the_logs_can_be_relied_on_cannot_be_told(mailgun):
     claimed = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
     answer = MailgunLogs().ask(Question(f"<old@{DOMAIN}>", "bob@example.com", claimed))
     assert answer.verdict == "unknown" and not answer.provider_down and mailgun.requests == []
+
+
+def test_an_empty_message_id_matches_nothing_rather_than_every_log_line_without_one(mailgun):
+    mailgun.accepted(message_id="", recipient="someone@example.com")  # a log line with no Message-ID
+    answer = MailgunLogs().ask(Question("<>", "bob@example.com", dt.datetime.now(dt.UTC)))
+    assert answer.verdict == "unknown" and mailgun.requests == []
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -209,13 +231,9 @@ def test_a_filter_that_finds_nothing_even_for_a_message_mailgun_lists_is_not_pro
     """Say Mailgun knows our filter attributes under other names, or Message-IDs in another form: the filter
     then answers nothing for anyone. Without proof that it works, "nothing" is not "never got it": whether
     Mailgun took ours or not, nothing is sent again."""
-    mailgun.logs_filter = "blind"
+    mailgun.logs_filter, mailgun.logs_page_size = "blind", 2
+    _traffic(mailgun, 5, at=time.time() - 1)  # more than the two pages the lookup lists, before ours
     delivery = _killed_mid_send(settings, bobs, AFTER if took_it else BEFORE, sending_with=MAILGUN)
-    _traffic(mailgun, 3)
-    mailgun.events.sort(key=lambda e: e["timestamp"], reverse=True)
-    for n, event in enumerate(mailgun.events):
-        event["timestamp"] = time.time() - 10 + n  # others' first, so the window's first page shows theirs
-    mailgun.logs_page_size = 2  # ours is not on that first page
     assert _sweep(after=601)["reconciled"] == {"unknown": 1}
     delivery.refresh_from_db()
     assert delivery.status == Status.INTERRUPTED and "did not find a message it lists" in delivery.error
@@ -230,9 +248,11 @@ def test_a_blind_filter_with_ours_in_plain_sight_still_finds_it(settings, bobs, 
     assert delivery.status == Status.SENT and len(mailgun.sent) == 1
 
 
-def test_a_blind_filter_on_a_quiet_account_still_proves_nothing_was_accepted(settings, bobs, mailgun):
-    """Nothing at all accepted around the claim (the unfiltered page is empty): not ours either."""
+@pytest.mark.parametrize("others", [0, 3])
+def test_a_blind_filter_on_a_quiet_account_still_proves_nothing_was_accepted(settings, bobs, mailgun, others):
+    """All Mailgun accepted around the claim fits the listing (or it accepted nothing): ours is not there."""
     mailgun.logs_filter = "blind"
+    _traffic(mailgun, others)
     delivery = _killed_mid_send(settings, bobs, BEFORE, sending_with=MAILGUN)
     assert _sweep(after=601)["reconciled"] == {"owed_again": 1}
     delivery.refresh_from_db()
