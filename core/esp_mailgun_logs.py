@@ -3,15 +3,16 @@ default Mailgun lookup (core/esp.py picks it, or the older Events API, by ``DELI
 
 Same answers as the Events lookup: *accepted* when Mailgun logged any event but ``rejected`` for that
 Message-ID; *not accepted* only when it logged nothing for it, nothing accepted for that recipient around
-the claim, and (see below) its filter is shown to work; *unknown* for anything else (API down, refused,
-rate-limited, malformed, too many pages, sent too long ago). The settle delay is the reconciler's.
+the claim, and (see below) that silence is backed by an unfiltered listing; *unknown* for anything else
+(API down, refused, rate-limited, malformed, too many pages, sent too long ago). The settle delay is the
+reconciler's.
 
 What Mailgun documents (documentation.mailgun.com, "Logs" / "List logs", ``post-v1-analytics-logs``): a JSON
 body with ``start``/``end`` (RFC 2822), ``events``, ``filter`` (``{"AND": [{"attribute", "comparator",
 "values": [{"label", "value"}]}]}``, its one example being ``domain =``) and ``pagination``; a response with
 ``items`` (each with ``id``, ``event``, ``@timestamp``, ``recipient``, ``message.headers.message-id``) and
 ``pagination`` tokens. It does not list the filter attributes, so the names used here (``message-id``,
-``recipient``, as in its filter-field table) are not confirmed. Hence two guards, so that a filter Mailgun
+``recipient``: the Events API's filter fields) are not confirmed. Hence two guards, so that a filter Mailgun
 ignores or answers wrongly can never turn into a wrong answer:
 
 - every item is checked here (its Message-ID or recipient), whatever the filter returned: an ignored filter

@@ -64,8 +64,7 @@ def test_mailguns_logs_api_is_the_default_lookup_and_its_events_api_can_still_be
 
 
 def test_settings_refuse_an_unknown_mailgun_lookup_at_start_up():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DELIVERY_MAILGUN_LOOKUP": "event"}
-    env.pop("DJANGO_DEBUG", None)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "DELIVERY_MAILGUN_LOOKUP": "event"}
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, timeout=60
     )
