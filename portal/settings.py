@@ -304,6 +304,11 @@ DELIVERY_PROVIDER_TIMEOUT_SECONDS = env.float("DELIVERY_PROVIDER_TIMEOUT_SECONDS
 DELIVERY_PROVIDER_MAX_CHECKS = env.int("DELIVERY_PROVIDER_MAX_CHECKS", default=12)
 DELIVERY_PROVIDER_CHECKS_PER_SWEEP = env.int("DELIVERY_PROVIDER_CHECKS_PER_SWEEP", default=100)
 DELIVERY_PROVIDER_SWEEP_BUDGET_SECONDS = env.float("DELIVERY_PROVIDER_SWEEP_BUDGET_SECONDS", default=20)
+# Which Mailgun API the reconciler asks: "logs" (POST /v1/analytics/logs) or "events" (GET /v3/<domain>/events,
+# which Mailgun deprecates in favour of the Logs API). Same answers; see docs/reliability.md.
+DELIVERY_MAILGUN_LOOKUP = env.str("DELIVERY_MAILGUN_LOOKUP", default="logs").lower()
+if DELIVERY_MAILGUN_LOOKUP not in ("logs", "events"):
+    raise ImproperlyConfigured("DELIVERY_MAILGUN_LOOKUP must be logs or events")
 DELIVERY_MAX_LATENESS_HOURS = env.int("DELIVERY_MAX_LATENESS_HOURS", default=6)
 # An owed email whose dispatch is this old and still not sent was lost (broker down, message dropped,
 # worker killed): the sweeper dispatches it again. Also the pause between attempts after an ESP error.
