@@ -27,8 +27,10 @@ class HookSerializer(serializers.Serializer):
 
 class CreatedHookSerializer(HookSerializer):
     secret = serializers.CharField(
-        help_text="Signs every delivery (X-IDT-Signature: sha256=<HMAC-SHA256 hex of the body>). "
-        "Shown in this answer only: store it now."
+        source="new_secret",
+        help_text="Signs every delivery (X-IDT-Signature-Timestamped: t=<unix>,v1=<HMAC-SHA256 hex of "
+        '"<t>.<body>">, and X-IDT-Signature: sha256=<HMAC-SHA256 hex of the body>). '
+        "Shown in this answer only: store it now.",
     )
 
 

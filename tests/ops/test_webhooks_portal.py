@@ -42,7 +42,7 @@ def test_the_team_page_shows_its_hooks_and_deliveries_never_the_secret(sam, team
     html = client_for(sam).get(reverse("admin:ops_team", args=[team.hash_id])).content.decode()
     assert hook.target_url in html and "added by alice@example.com" in html
     assert f'data-webhook-delivery="{delivery.pk}"' in html and f'data-redeliver="{delivery.pk}"' in html
-    assert hook.secret not in html
+    assert hook.new_secret not in html
     assert "nobody in this team has added a webhook" not in html
 
 
@@ -54,7 +54,7 @@ def test_a_team_without_hooks_says_so(sam, team):
 def test_the_delivery_page_shows_every_attempt(sam, hook, delivery):
     html = client_for(sam).get(reverse("admin:ops_webhook_delivery", args=[delivery.pk])).content.decode()
     assert 'data-attempt="1"' in html and "500" in html and str(delivery.delivery_id) in html
-    assert "Shipped the webhooks" in html and hook.secret not in html
+    assert "Shipped the webhooks" in html and hook.new_secret not in html
 
 
 def test_the_hook_admin_never_shows_the_secret(root, hook):
@@ -62,7 +62,7 @@ def test_the_hook_admin_never_shows_the_secret(root, hook):
     for url in (reverse("admin:core_hook_changelist"), reverse("admin:core_hook_change", args=[hook.pk])):
         response = client.get(url)
         assert response.status_code == 200 and hook.target_url in response.content.decode()
-        assert hook.secret not in response.content.decode()
+        assert hook.new_secret not in response.content.decode()
 
 
 def test_support_redelivers_after_confirming(sam, hook, delivery, receiver):
@@ -76,7 +76,7 @@ def test_support_redelivers_after_confirming(sam, hook, delivery, receiver):
     assert again.body == delivery.body and again.status == WebhookDelivery.Status.PENDING
     record = AuditRecord.objects.get(action="webhook.redeliver")
     assert record.actor == sam and record.parameters["redelivery"] == again.pk and record.result == "ok"
-    assert hook.secret not in str(record.parameters) + record.detail
+    assert hook.new_secret not in str(record.parameters) + record.detail
     assert webhook_delivery_send(delivery_id=again.pk).status == WebhookDelivery.Status.SENT
     assert receiver.requests[-1].body == receiver.requests[0].body
 
