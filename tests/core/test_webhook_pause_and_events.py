@@ -49,9 +49,7 @@ def test_a_hook_gets_only_the_events_it_chose(alice, bob, team):
     created_only = hook_create(actor=alice, team=team, target_url=URL, events=["entry_created"])
     entry = entry_create(author=bob, team=team, text="New")
     entry_update(entry=entry, actor=bob, text="Changed")
-    assert list(WebhookDelivery.objects.filter(hook=created_only).values_list("event", flat=True)) == [
-        "entry_created"
-    ]
+    assert list(WebhookDelivery.objects.filter(hook=created_only).values_list("event", flat=True)) == ["entry_created"]
     hook_update(hook=created_only, actor=alice, events=["entry_updated"])
     entry_update(entry=entry, actor=bob, text="Changed again")
     assert WebhookDelivery.objects.filter(hook=created_only, event="entry_updated").count() == 1

@@ -39,11 +39,16 @@ def hook(alice, team, receiver) -> Hook:
     return hook_create(actor=alice, team=team, target_url=receiver.url)
 
 
-def _stored(hook: Hook) -> str:
-    """The column as the database holds it, read with SQL, past the ORM."""
+def _row(pk: int) -> str:
+    """Every column of the hook's row as the database holds it, read with SQL, past the ORM."""
+    assert Hook._meta.db_table == "core_hook"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {Hook._meta.db_table} WHERE id = %s", [hook.pk])
+        cursor.execute("SELECT * FROM core_hook WHERE id = %s", [pk])
         return " ".join(str(value) for value in cursor.fetchone())
+
+
+def _stored(hook: Hook) -> str:
+    return _row(hook.pk)
 
 
 def _signed_with(secret: str, request) -> bool:
@@ -150,9 +155,7 @@ def test_the_migration_encrypts_existing_secrets_and_going_back_restores_them(al
     migrated = NewHook.objects.get(pk=old.pk)
     assert unseal(migrated.secret_encrypted) == plain
     assert migrated.events == ["entry_created", "entry_updated"] and migrated.paused_at is None
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {Hook._meta.db_table} WHERE id = %s", [old.pk])
-        assert plain not in " ".join(map(str, cursor.fetchone()))
+    assert plain not in _row(old.pk)
 
     OldHook = _migrate(BEFORE).get_model("core", "Hook")
     assert OldHook.objects.get(pk=old.pk).secret == plain
