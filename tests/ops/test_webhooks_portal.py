@@ -1,12 +1,17 @@
 """Support sees each team's hooks (target and owner, never the secret) and every delivery attempt, and
 redelivers one: asked first, audited, through the core service, allowed by role."""
 
+import datetime as dt
+import hashlib
+import hmac
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import Hook, WebhookDelivery
 from core.services.entries import entry_create
-from core.services.webhooks import hook_create, hook_delete, webhook_delivery_send
+from core.services.webhooks import hook_create, hook_delete, hook_pause, webhook_delivery_send
 from ops.models import AuditRecord
 from tests.ops.conftest import client_for
 from tests.webhook_receiver import webhook_receiver
@@ -103,6 +108,26 @@ def test_a_redelivery_to_a_deleted_hook_is_refused_and_audited(sam, alice, hook,
     assert "no longer exists" in response.content.decode()
     assert AuditRecord.objects.get(action="webhook.redeliver").result == "failed"
     assert not WebhookDelivery.objects.filter(redelivery_of=delivery).exists()
+
+
+def test_a_redelivery_to_a_paused_hook_is_refused_and_the_team_page_says_paused(sam, alice, team, hook, delivery):
+    hook_pause(hook=hook, actor=alice)
+    response = client_for(sam).post(reverse(REDELIVER), {"delivery": delivery.pk, "confirmed": "yes"}, follow=True)
+    assert "paused that webhook" in response.content.decode()
+    assert not WebhookDelivery.objects.filter(redelivery_of=delivery).exists()
+    assert "paused since" in client_for(sam).get(reverse("admin:ops_team", args=[team.hash_id])).content.decode()
+
+
+def test_a_redelivery_is_signed_with_its_own_send_time(sam, hook, delivery, receiver):
+    client_for(sam).post(reverse(REDELIVER), {"delivery": delivery.pk, "confirmed": "yes"})
+    again = WebhookDelivery.objects.get(redelivery_of=delivery)
+    WebhookDelivery.objects.filter(pk=again.pk).update(created_at=again.created_at - dt.timedelta(days=2))
+    before = int(timezone.now().timestamp())
+    webhook_delivery_send(delivery_id=again.pk)
+    stamp, mac = receiver.requests[-1].headers["X-IDT-Signature-Timestamped"].removeprefix("t=").split(",v1=")
+    assert int(stamp) >= before  # its send time, not when the entry changed or the redelivery was asked
+    signed = stamp.encode() + b"." + receiver.requests[-1].body
+    assert mac == hmac.new(hook.new_secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def test_an_unknown_delivery_is_a_clear_refusal(sam):
