@@ -96,10 +96,9 @@ def _require_owner(*, hook: Hook, actor) -> None:
 def hook_update(*, hook: Hook, actor, target_url: str | None = None, events: list[str] | None = None) -> Hook:
     """Change a hook's target and/or its events (None leaves one as it is)."""
     _require_owner(hook=hook, actor=actor)
-    if target_url is not None:
-        hook.target_url = _validated_url(target_url)
-    if events is not None:
-        hook.events = _validated_events(events)
+    url = _validated_url(target_url) if target_url is not None else hook.target_url
+    chosen = _validated_events(events) if events is not None else hook.events
+    hook.target_url, hook.events = url, chosen  # both checked first: a refusal leaves the object as it was
     hook.save(update_fields=["target_url", "events", "updated_at"])
     return hook
 
