@@ -129,8 +129,13 @@ def test_a_secret_no_key_opens_holds_the_delivery_and_sends_nothing(hook, bob, t
 
 # --- the data migration ---------------------------------------------------------------------------
 
-BEFORE = ("core", "0015_inbound_parsed_by_the_worker")
-ENCRYPTED = ("core", "0016_hook_secrets_encrypted_pause_events")
+
+def _encrypting_migration_and_its_parent():
+    """Found by name, so renumbering the migration on a merge needs no change here."""
+    graph = MigrationExecutor(connection).loader.graph
+    (node,) = [n for n in graph.nodes if n[0] == "core" and n[1].endswith("_hook_secrets_encrypted_pause_events")]
+    (parent,) = [p for p in graph.node_map[node].parents if p.key[0] == "core"]
+    return parent.key, node
 
 
 def _migrate(target):
@@ -148,6 +153,7 @@ def back_to_latest():
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_encrypts_existing_secrets_and_going_back_restores_them(alice, team, back_to_latest):
     plain = "0f" * 32
+    BEFORE, ENCRYPTED = _encrypting_migration_and_its_parent()  # noqa: N806 (constants in spirit)
     OldHook = _migrate(BEFORE).get_model("core", "Hook")
     old = OldHook.objects.create(team_id=team.pk, user_id=alice.pk, target_url="https://example.com/h", secret=plain)
 
