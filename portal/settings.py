@@ -55,6 +55,8 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or (
 )
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+# Old secret keys still accepted (sessions, password-reset links, secrets at rest) while rotating it.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -331,6 +333,12 @@ WEBHOOK_MAX_PER_TEAM = env.int("WEBHOOK_MAX_PER_TEAM", default=20)
 WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)  # finished deliveries, then pruned
 # Networks exempt from the SSRF guard (comma-separated CIDRs); empty in production. Tests: 127.0.0.1/32.
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+
+# Secrets at rest (core/crypto.py: webhook signing secrets): comma-separated long random strings, the
+# first encrypts, all decrypt. Unset, a key derived from DJANGO_SECRET_KEY (and its fallbacks) is used.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if any(len(key) < 32 for key in FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured("Each FIELD_ENCRYPTION_KEYS key must be a random string of at least 32 characters.")
 
 # --- the public API (core/api/) --------------------------------------------------------------
 # Token auth only (no sessions: no CSRF for scripts), JSON only, errors as {"error": …}. The per-token

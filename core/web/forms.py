@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
 
 from core.emails.reminders import DEFAULT_PROMPT
-from core.models import Membership, Organization, Team, User
+from core.models import Membership, Organization, Team, User, WebhookDelivery
 from core.services.entries import EARLIEST_DAY, MAX_ENTRY_LENGTH
 from core.web.throttle import THROTTLED_MESSAGE, LoginThrottleMixin
 
@@ -180,3 +180,16 @@ class OwedPasswordResetForm(PasswordResetForm):
         from core.services.deliveries import delivery_owe
 
         delivery_owe(kind=Delivery.Kind.PASSWORD_RESET, user=context["user"], to_email=to_email)
+
+
+class HookForm(forms.Form):
+    """A webhook's target and events. The target is checked by the service (the API's SSRF guard), whose
+    refusal the view shows on this field."""
+
+    target_url = forms.CharField(label="Target URL", max_length=2000, widget=forms.URLInput)
+    events = forms.MultipleChoiceField(
+        choices=WebhookDelivery.Event.choices,
+        initial=WebhookDelivery.Event.values,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one event."},
+    )
