@@ -22,7 +22,7 @@ def decrypt_secrets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0015_inbound_parsed_by_the_worker"),
+        ("core", "0016_drop_delivery_newest_covered_by_ops_index"),
     ]
 
     operations = [
