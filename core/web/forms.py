@@ -5,6 +5,7 @@ import zoneinfo
 from functools import lru_cache
 
 from django import forms
+from django.utils import translation
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
 
 from core.emails.reminders import DEFAULT_PROMPT
@@ -76,6 +77,21 @@ class EntryForm(forms.Form):
         if day and day < EARLIEST_DAY:
             raise forms.ValidationError("That day is too long ago.")
         return day
+
+
+@lru_cache(maxsize=256)
+def _blank_entry_fields(day: dt.date | None, language: str) -> dict[str, str]:
+    form = EntryForm(initial={"occurred_on": day})
+    return {name: str(form[name]) for name in form.fields}
+
+
+def entry_form_fields(form: EntryForm) -> dict[str, str]:
+    """The post form's fields as HTML. Django renders each widget through templates (the larger part of
+    what an empty day page cost); a blank form is the same for a given day, so it is rendered once per
+    process and day. A form that was posted (its values, its errors) is rendered as it is."""
+    if form.is_bound or set(form.initial) - {"occurred_on"}:
+        return {name: str(form[name]) for name in form.fields}
+    return _blank_entry_fields(form.initial.get("occurred_on"), translation.get_language())
 
 
 class EntryEditForm(EntryForm):

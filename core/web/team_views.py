@@ -18,7 +18,7 @@ from core.services.entries import entries_create_from_lines
 from core.web.charts import stacked_columns
 from core.web.common import posted
 from core.web.day_page import member_sections
-from core.web.forms import EntryForm, ExportForm
+from core.web.forms import EntryForm, ExportForm, entry_form_fields
 
 STATS_PERIODS = (7, 30, 90)
 # Pages go a day or a month either way, so the very first and last dates Python knows stay out of reach.
@@ -65,6 +65,7 @@ def team_day_view(request, team_hash):
         "members": members,
         "waiting": [m.member for m in members if not m.posted],
         "form": form,
+        "fields": entry_form_fields(form),
         "previous": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
     }
