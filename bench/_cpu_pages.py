@@ -95,15 +95,15 @@ def main() -> None:
         return
     print(f"bytes: {sizes}")
     for n in range(args.passes):
-        line = []
-        for name, env in urls.items():
-            cpu = []
-            for _ in range(args.requests):
+        cpu = {name: [] for name in urls}
+        for _ in range(args.requests):  # interleaved: the machine's noise falls on each URL alike
+            for name, env in urls.items():
                 started = time.process_time()
                 request(env)
-                cpu.append((time.process_time() - started) * 1000)
-            line.append(f"{name} {statistics.median(cpu):.2f} ms")
-        print(f"pass {n + 1}: " + ", ".join(line))
+                cpu[name].append((time.process_time() - started) * 1000)
+        medians = {name: statistics.median(times) for name, times in cpu.items()}
+        line = ", ".join(f"{name} {ms:.2f} ms" for name, ms in medians.items())
+        print(f"pass {n + 1}: {line}; day ÷ one-query {medians['day'] / medians['baseline']:.1f}")
 
 
 if __name__ == "__main__":

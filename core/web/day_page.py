@@ -14,8 +14,10 @@ gives a different key, so the next load shows it; a section no longer wanted is 
 
 import datetime as dt
 import hashlib
+import re
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -39,6 +41,13 @@ CSRF_SLOT = "\x00csrf\x00"
 NEXT_SLOT = "\x00next\x00"
 LIKE_OFF = 'class="link like" aria-pressed="false"'
 LIKE_ON = 'class="link like liked" aria-pressed="true"'
+# A stored section is split at its slots (the like buttons, the token, the path), each named by a letter.
+# Filling them piece by piece costs far less than replacing them in the page's text (a copy of 200 KB per
+# slot kind) did. The letters are part of the key (FORMAT), so a section stored in another shape is never read.
+_LIKE, _CSRF, _NEXT = "L", "C", "N"
+_SLOT_CODES = {LIKE_OFF: _LIKE, CSRF_SLOT: _CSRF, NEXT_SLOT: _NEXT}
+_SLOT_RE = re.compile("(" + "|".join(map(re.escape, _SLOT_CODES)) + ")")
+FORMAT = "slots-1"
 # What a section is rendered with in place of the request's token and path.
 _SLOTS = {"csrf_token": CSRF_SLOT, "request": SimpleNamespace(get_full_path=lambda: NEXT_SLOT)}
 
@@ -54,17 +63,17 @@ def member_sections(*, members: list[MemberDay], request, team, day: dt.date, to
         recent.set_many(shared)
         cached.update(shared)
     missing = {}
+    # Sections are template output (escaped when rendered); the slots get the request's values, escaped.
+    values = {_CSRF: get_token(request), _NEXT: escape(request.get_full_path())}
     out = []
     for key, md in zip(keys, showing, strict=True):
-        parts = cached.get(key)
-        if parts is None:
-            parts = missing[key] = page.render(md)
-        out.append(page.fill(parts, _entries(md)))
+        stored = cached.get(key)
+        if stored is None:
+            stored = missing[key] = page.render(md)
+        _fill(out, stored, _entries(md), values)
     soft_cache.set_many(missing, CACHE_SECONDS)
     recent.set_many(missing)
-    # Sections are template output (escaped when rendered); the slots get the request's values, escaped.
-    html = "".join(out).replace(CSRF_SLOT, get_token(request)).replace(NEXT_SLOT, escape(request.get_full_path()))
-    return mark_safe(html)  # noqa: S308
+    return mark_safe("".join(out))  # noqa: S308
 
 
 class RecentSections:
@@ -124,14 +133,13 @@ class _Page:
     def __init__(self, *, request, team, day: dt.date, today: dt.date):
         self.section = get_template(SECTION_TEMPLATE)
         self.viewer_id = request.user.pk
-        sources = "".join(get_template(name).template.source for name in (SECTION_TEMPLATE, ENTRY_TEMPLATE))
-        source = hashlib.blake2b(sources.encode(), digest_size=8).hexdigest()
+        source = _source_digest(*(get_template(name).template.source for name in (SECTION_TEMPLATE, ENTRY_TEMPLATE)))
         # Times would show in the viewer's zone (the page renders in it): sections are kept per zone.
         self.zone = zone_for(request.user.time_zone)
         self.variants = {
-            False: (source, team.hash_id, str(self.zone), "anyone"),
+            False: (FORMAT, source, team.hash_id, str(self.zone), "anyone"),
             # The author's buttons depend on the day only when it is past ("mark done" on that day).
-            True: (source, team.hash_id, str(self.zone), "author", str(day if day < today else None)),
+            True: (FORMAT, source, team.hash_id, str(self.zone), "author", str(day if day < today else None)),
         }
         self.contexts = {
             False: {**_SLOTS, "team": team, "user": AnonymousUser()},  # nobody's own section: no buttons
@@ -152,7 +160,8 @@ class _Page:
         return f"day:{self.team_id}:{member.pk}:{digest}"
 
     def render(self, md: MemberDay) -> tuple[str, ...]:
-        """The section as stored: the text between its like buttons, rendered with none of them liked."""
+        """The section as stored: which slot comes where (one letter each), then the text between the slots;
+        rendered with no entry liked."""
         unliked = MemberDay(
             member=md.member,
             **{
@@ -162,17 +171,28 @@ class _Page:
         )
         with timezone.override(self.zone):
             html = self.section.render({**self.contexts[md.member.pk == self.viewer_id], "md": unliked})
-        parts = tuple(("\n" + html).split(LIKE_OFF))
-        if len(parts) != len(_entries(md)) + 1:
+        pieces = _SLOT_RE.split("\n" + html)
+        codes = "".join(_SLOT_CODES[slot] for slot in pieces[1::2])
+        if codes.count(_LIKE) != len(_entries(md)):
             raise ValueError(f"{ENTRY_TEMPLATE} no longer renders one like button {LIKE_OFF!r} per entry")
-        return parts
+        return (codes, *pieces[0::2])
 
-    def fill(self, parts: tuple[str, ...], entries: list) -> str:
-        out = [parts[0]]
-        for entry, after in zip(entries, parts[1:], strict=True):
-            out.append(LIKE_ON if entry.liked else LIKE_OFF)
-            out.append(after)
-        return "".join(out)
+
+def _fill(out: list[str], stored: tuple[str, ...], entries: list, values: dict[str, str]) -> None:
+    """Append the section to ``out`` with its slots filled: each like button as the viewer's own like stands,
+    the token and the path from ``values``. One pass over the pieces: the page is joined once, at the end."""
+    codes, texts = stored[0], stored[1:]
+    likes = iter(entries)
+    out.append(texts[0])
+    for code, text in zip(codes, texts[1:], strict=True):
+        out.append((LIKE_ON if next(likes).liked else LIKE_OFF) if code == _LIKE else values[code])
+        out.append(text)
+
+
+@lru_cache(maxsize=8)
+def _source_digest(*sources: str) -> str:
+    """The templates' source, digested once per process (the loader hands out the same strings each time)."""
+    return hashlib.blake2b("".join(sources).encode(), digest_size=8).hexdigest()
 
 
 def _shown(e) -> str:
