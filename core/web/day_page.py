@@ -47,7 +47,7 @@ LIKE_ON = 'class="link like liked" aria-pressed="true"'
 _LIKE, _CSRF, _NEXT = "L", "C", "N"
 _SLOT_CODES = {LIKE_OFF: _LIKE, CSRF_SLOT: _CSRF, NEXT_SLOT: _NEXT}
 _SLOT_RE = re.compile("(" + "|".join(map(re.escape, _SLOT_CODES)) + ")")
-FORMAT = "slots-1"
+FORMAT = "slots-1 repr-1"
 # What a section is rendered with in place of the request's token and path.
 _SLOTS = {"csrf_token": CSRF_SLOT, "request": SimpleNamespace(get_full_path=lambda: NEXT_SLOT)}
 
@@ -149,15 +149,13 @@ class _Page:
 
     def key(self, md: MemberDay) -> str:
         member = md.member
-        # Names are typed by people (repr keeps them apart); entry text never holds control characters.
-        names = repr((member.hash_id, member.display_name, member.nickname))
-        shown = [*self.variants[member.pk == self.viewer_id], names]
-        for group in (md.blockers, md.done, md.goals, md.open_goals):
-            shown.append("\x1e")  # which group an entry is in is part of what is shown
-            shown.extend(_shown(entry) for entry in group)
-        # Fields joined by a control character that stored text never contains (clean_text strips them).
-        digest = hashlib.blake2b("\x1f".join(shown).encode(), digest_size=16).hexdigest()
-        return f"day:{self.team_id}:{member.pk}:{digest}"
+        shown = (
+            self.variants[member.pk == self.viewer_id],
+            (member.hash_id, member.display_name, member.nickname),
+            # Which group an entry is in is part of what is shown.
+            *(tuple(map(_shown, group)) for group in (md.blockers, md.done, md.goals, md.open_goals)),
+        )
+        return f"day:{self.team_id}:{member.pk}:{_digest(shown)}"
 
     def render(self, md: MemberDay) -> tuple[str, ...]:
         """The section as stored: which slot comes where (one letter each), then the text between the slots;
@@ -195,9 +193,17 @@ def _source_digest(*sources: str) -> str:
     return hashlib.blake2b("".join(sources).encode(), digest_size=8).hexdigest()
 
 
-def _shown(e) -> str:
-    """Everything an entry's fragment shows, as one string (fields apart by a control character)."""
+def _shown(e) -> tuple:
+    """Everything an entry's fragment shows."""
     return (
-        f"{e.hash_id}\x1f{e.kind}\x1f{e.text}\x1f{e.html}\x1f{e.occurred_on}\x1f{e.completed_on}\x1f{e.goal_id}"
-        f"\x1f{e.archived_at}\x1f{e.open_on_day}\x1f{e.like_count}\x1f{e.comment_count}"
-    )
+        e.hash_id, e.kind, e.text, e.html, e.occurred_on, e.completed_on, e.goal_id,
+        e.archived_at, e.open_on_day, e.like_count, e.comment_count,
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=2048)
+def _digest(shown: tuple) -> str:
+    """A digest of what a section shows, the same in every process: ``repr`` of strings, numbers, dates and
+    times spells each value out unambiguously. Kept per process for the sections read lately (looked up by
+    equality, so only the very same values give the same digest): a warm load hashes instead of digesting."""
+    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
