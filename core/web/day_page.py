@@ -17,8 +17,8 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from functools import lru_cache
 from dataclasses import replace
+from functools import lru_cache
 from types import SimpleNamespace
 
 from django.contrib.auth.models import AnonymousUser

@@ -2,11 +2,13 @@
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from django import forms
-from django.utils import translation
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
+from django.utils import translation
 
 from core.emails.reminders import DEFAULT_PROMPT
 from core.models import Membership, Organization, Team, User
@@ -79,19 +81,21 @@ class EntryForm(forms.Form):
         return day
 
 
+def blank_entry_form_fields(day: dt.date | None) -> Mapping[str, str]:
+    """The fields of a blank post form for ``day`` as HTML. Django renders each widget through templates (the
+    larger part of what an empty day page cost); a blank form is the same for everyone on a given day, so it
+    is rendered once per process, day and language."""
+    return _blank_entry_fields(day, translation.get_language())
+
+
 @lru_cache(maxsize=256)
-def _blank_entry_fields(day: dt.date | None, language: str) -> dict[str, str]:
-    form = EntryForm(initial={"occurred_on": day})
-    return {name: str(form[name]) for name in form.fields}
+def _blank_entry_fields(day: dt.date | None, language: str) -> Mapping[str, str]:
+    return MappingProxyType(entry_form_fields(EntryForm(initial={"occurred_on": day})))  # shared: read-only
 
 
 def entry_form_fields(form: EntryForm) -> dict[str, str]:
-    """The post form's fields as HTML. Django renders each widget through templates (the larger part of
-    what an empty day page cost); a blank form is the same for a given day, so it is rendered once per
-    process and day. A form that was posted (its values, its errors) is rendered as it is."""
-    if form.is_bound or set(form.initial) - {"occurred_on"}:
-        return {name: str(form[name]) for name in form.fields}
-    return _blank_entry_fields(form.initial.get("occurred_on"), translation.get_language())
+    """A form's fields as HTML (a posted one shows its own values and errors)."""
+    return {name: str(form[name]) for name in form.fields}
 
 
 class EntryEditForm(EntryForm):

@@ -18,7 +18,7 @@ from core.services.entries import entries_create_from_lines
 from core.web.charts import stacked_columns
 from core.web.common import posted
 from core.web.day_page import member_sections
-from core.web.forms import EntryForm, ExportForm, entry_form_fields
+from core.web.forms import EntryForm, ExportForm, blank_entry_form_fields, entry_form_fields
 
 STATS_PERIODS = (7, 30, 90)
 # Pages go a day or a month either way, so the very first and last dates Python knows stay out of reach.
@@ -45,8 +45,9 @@ def team_day_view(request, team_hash):
     today = today_for(request.user)
     day = parse_day(request, request.GET.get("date")) or today
     page = entry_selectors.team_day(team_hash=team_hash, day=day, viewer=request.user)
-    form = EntryForm(posted(request), initial={"occurred_on": day})
-    if request.method == "POST" and form.is_valid():
+    # A GET shows a blank form, the same for everyone on this day: its HTML is made once (entry_form_fields).
+    form = EntryForm(posted(request), initial={"occurred_on": day}) if request.method == "POST" else None
+    if form is not None and form.is_valid():
         on = form.cleaned_data["occurred_on"] or day
         try:
             entries_create_from_lines(
@@ -65,7 +66,7 @@ def team_day_view(request, team_hash):
         "members": members,
         "waiting": [m.member for m in members if not m.posted],
         "form": form,
-        "fields": entry_form_fields(form),
+        "fields": entry_form_fields(form) if form is not None else blank_entry_form_fields(day),
         "previous": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
     }
