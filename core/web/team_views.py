@@ -45,9 +45,8 @@ def team_day_view(request, team_hash):
     today = today_for(request.user)
     day = parse_day(request, request.GET.get("date")) or today
     page = entry_selectors.team_day(team_hash=team_hash, day=day, viewer=request.user)
-    # A GET shows a blank form, the same for everyone on this day: its HTML is made once (entry_form_fields).
-    form = EntryForm(posted(request), initial={"occurred_on": day}) if request.method == "POST" else None
-    if form is not None and form.is_valid():
+    form = EntryForm(posted(request), initial={"occurred_on": day})
+    if request.method == "POST" and form.is_valid():
         on = form.cleaned_data["occurred_on"] or day
         try:
             entries_create_from_lines(
@@ -66,7 +65,8 @@ def team_day_view(request, team_hash):
         "members": members,
         "waiting": [m.member for m in members if not m.posted],
         "form": form,
-        "fields": entry_form_fields(form) if form is not None else blank_entry_form_fields(day),
+        # A blank form is the same for everyone on this day: its HTML is made once (blank_entry_form_fields).
+        "fields": entry_form_fields(form) if form.is_bound else blank_entry_form_fields(day),
         "previous": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
     }
