@@ -12,7 +12,10 @@ register = template.Library()
 
 @register.simple_tag
 def unread_count(user) -> int:
-    return unread_notification_count(user=user) if user.is_authenticated else 0
+    if not user.is_authenticated:
+        return 0
+    known = getattr(user, "unread_notifications", None)  # the day page's frame counts before it renders
+    return known if known is not None else unread_notification_count(user=user)
 
 
 @register.filter

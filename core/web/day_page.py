@@ -17,19 +17,21 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import SimpleNamespace
 
+from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
-from django.utils import timezone
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from core.localtime import zone_for
-from core.selectors.entries import MemberDay
+from core.selectors.entries import MemberDay, unread_notification_count
 from core.web import soft_cache
 
 SECTION_TEMPLATE = "core/_day_member.html"
@@ -207,3 +209,89 @@ def _digest(shown: tuple) -> str:
     times spells each value out unambiguously. Kept per process for the sections read lately (looked up by
     equality, so only the very same values give the same digest): a warm load hashes instead of digesting."""
     return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+
+
+# --- the page around the sections ------------------------------------------------------------------------
+# The rest of the page (the layout's header and team navigation, the day's heading, the post form, who has not
+# posted) shows a handful of values: the viewer's name, zone and unread count, the team's name, the day, the
+# names still waiting. It is rendered from those values alone (a plain context: the templates see nothing
+# else, not the user or the request), so the values are exactly what it shows and make its key in this
+# process's memory; the token and the sections are slots filled per load. A posted form (its values and
+# errors) and flash messages are rendered as they come, never kept.
+PAGE_TEMPLATE = "core/team_day.html"
+_FRAME_TEMPLATES = ("base.html", "core/_team_nav.html", PAGE_TEMPLATE)
+SECTIONS_SLOT = "\x00sections\x00"
+_SECTIONS = "S"
+_FRAME_RE = re.compile("(" + "|".join(map(re.escape, (CSRF_SLOT, SECTIONS_SLOT))) + ")")
+_FRAME_CODES = {CSRF_SLOT: _CSRF, SECTIONS_SLOT: _SECTIONS}
+FRAME_FORMAT = "frame-1"
+
+
+@dataclass(frozen=True)
+class FrameViewer:
+    """All the page's frame may show of the signed-in viewer."""
+
+    pk: int
+    display_name: str
+    time_zone: str
+    unread_notifications: int
+    is_authenticated: bool = True
+
+
+@dataclass(frozen=True)
+class FrameTeam:
+    hash_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FramePerson:
+    display_name: str
+
+
+# A frame is about 3 KB: some 600 viewer-days per process.
+frames = RecentSections(max_chars=2_000_000)
+
+
+def day_page_html(
+    *, request, team, day: dt.date, today: dt.date, members: list[MemberDay], form, fields, sections: str
+) -> str:
+    """The whole day page: its frame (kept per viewer and day, see above) with the token and ``sections``."""
+    viewer = request.user
+    shown = {
+        "user": FrameViewer(
+            pk=viewer.pk,
+            display_name=viewer.display_name,
+            time_zone=viewer.time_zone,
+            unread_notifications=unread_notification_count(user=viewer),
+        ),
+        "team": FrameTeam(hash_id=team.hash_id, name=team.name),
+        "day": day,
+        "today": today,
+        "previous": day - dt.timedelta(days=1),
+        "next": day + dt.timedelta(days=1),
+        "waiting": tuple(FramePerson(display_name=m.member.display_name) for m in members if not m.posted),
+        "member_count": len(members),
+    }
+    flashes = messages.get_messages(request)
+    # A blank form's HTML follows from the day and the language; a posted one's does not: never kept.
+    kept = not form.is_bound and not len(flashes)
+    source = _source_digest(*(get_template(name).template.source for name in _FRAME_TEMPLATES))
+    key = (FRAME_FORMAT, source, translation.get_language(), get_script_prefix(), *shown.items())
+    stored = frames.get_many([key]).get(key) if kept else None
+    if stored is None:
+        context = {
+            **shown,
+            "form": form,
+            "fields": fields,
+            "messages": flashes,
+            "csrf_token": CSRF_SLOT,
+            "member_sections": mark_safe(SECTIONS_SLOT),  # noqa: S308 (a control-character slot)
+        }
+        pieces = _FRAME_RE.split(get_template(PAGE_TEMPLATE).render(context))
+        stored = ("".join(_FRAME_CODES[slot] for slot in pieces[1::2]), *pieces[0::2])
+        if kept:
+            frames.set_many({key: stored})
+    out = []
+    _fill(out, stored, [], {_CSRF: get_token(request), _SECTIONS: sections})
+    return "".join(out)

@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -17,7 +17,7 @@ from core.selectors.teams import membership_for
 from core.services.entries import entries_create_from_lines
 from core.web.charts import stacked_columns
 from core.web.common import posted
-from core.web.day_page import member_sections
+from core.web.day_page import day_page_html, member_sections
 from core.web.forms import EntryForm, ExportForm, blank_entry_form_fields, entry_form_fields
 
 STATS_PERIODS = (7, 30, 90)
@@ -57,20 +57,20 @@ def team_day_view(request, team_hash):
         else:
             return redirect(f"{request.path}?date={on.isoformat()}")
     members = page.members
-    context = {
-        "member_sections": member_sections(members=members, request=request, team=page.team, day=day, today=today),
-        "team": page.team,
-        "day": day,
-        "today": today,
-        "members": members,
-        "waiting": [m.member for m in members if not m.posted],
-        "form": form,
-        # A blank form is the same for everyone on this day: its HTML is made once (blank_entry_form_fields).
-        "fields": entry_form_fields(form) if form.is_bound else blank_entry_form_fields(day),
-        "previous": day - dt.timedelta(days=1),
-        "next": day + dt.timedelta(days=1),
-    }
-    return render(request, "core/team_day.html", context)
+    sections = member_sections(members=members, request=request, team=page.team, day=day, today=today)
+    # A blank form is the same for everyone on this day: its HTML is made once (blank_entry_form_fields).
+    fields = entry_form_fields(form) if form.is_bound else blank_entry_form_fields(day)
+    html = day_page_html(
+        request=request,
+        team=page.team,
+        day=day,
+        today=today,
+        members=members,
+        form=form,
+        fields=fields,
+        sections=sections,
+    )
+    return HttpResponse(html)
 
 
 @login_required

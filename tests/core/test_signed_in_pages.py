@@ -2,10 +2,13 @@
 team row, the day page's sections kept in memory) gives exactly what the slower way gave."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.cache import cache
 from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.test import Client
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
 from core.localtime import today_for
@@ -14,8 +17,9 @@ from core.selectors.entries import team_day, unread_notification_count
 from core.services.entries import entry_create, entry_delete, entry_update
 from core.services.notifications import notifications_mark_read
 from core.services.social import comment_create, like_toggle
+from core.services.teams import membership_add, membership_remove
 from core.web import day_page
-from core.web.day_page import RecentSections
+from core.web.day_page import RecentSections, member_sections
 from core.web.forms import EntryForm, blank_entry_form_fields, entry_form_fields
 
 
@@ -121,3 +125,116 @@ def test_an_edit_shows_on_the_next_load_with_the_section_in_memory(client, alice
     assert "fuelled and tested the rocket" in client.get(url).content.decode()
     like_toggle(user=bob, entry=entry)
     assert 'class="link like liked" aria-pressed="true">♥ 1' in client.get(url).content.decode()
+
+
+# --- the day page's frame (everything around the sections), kept per viewer and day in memory ----------------
+
+
+def _tokenless(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', 'name="csrfmiddlewaretoken" value=""', html)
+
+
+def _day_url(team, day=None) -> str:
+    return reverse("team_day", args=[team.hash_id]) + (f"?date={day.isoformat()}" if day else "")
+
+
+def _as_django_renders_it(response, team, day) -> str:
+    """The page as ``render()`` with the request's full context (user, request, messages) would make it."""
+    request = response.wsgi_request
+    today = today_for(request.user)
+    members = team_day(team_hash=team.hash_id, day=day, viewer=request.user).members
+    form = EntryForm(None, initial={"occurred_on": day})
+    context = {
+        "member_sections": member_sections(members=members, request=request, team=team, day=day, today=today),
+        "team": team,
+        "day": day,
+        "today": today,
+        "members": members,
+        "member_count": len(members),
+        "waiting": [m.member for m in members if not m.posted],
+        "form": form,
+        "fields": entry_form_fields(form),
+        "previous": day - dt.timedelta(days=1),
+        "next": day + dt.timedelta(days=1),
+    }
+    return render_to_string(day_page.PAGE_TEMPLATE, context, request=request)
+
+
+@pytest.mark.parametrize("when", ["today", "past", "nobody"])
+def test_the_frame_is_the_page_django_renders(client, alice, bob, charlie, team, when):
+    membership_add(team=team, user=charlie)
+    today = today_for(bob)
+    day = {"today": today, "past": today - dt.timedelta(days=2), "nobody": today - dt.timedelta(days=40)}[when]
+    if when != "nobody":
+        entry = entry_create(author=alice, team=team, text="fuelled the rocket", occurred_on=day)
+        like_toggle(user=charlie, entry=entry)
+        comment_create(entry=entry, author=alice, text="hi @bob")
+    client.force_login(bob)
+    for _ in range(2):  # rendered, then from memory
+        response = client.get(_day_url(team, day))
+        assert _tokenless(response.content.decode()) == _tokenless(_as_django_renders_it(response, team, day))
+    assert {t.name for t in response.templates} & set(day_page._FRAME_TEMPLATES) == set()
+
+
+def test_the_frame_shows_every_change_of_what_it_shows_on_the_next_load(client, alice, bob, charlie, team):
+    membership_add(team=team, user=charlie)
+    client.force_login(bob)
+    url = _day_url(team)
+    assert "Not posted yet: Alice Archer, Bob Baker, Charlie Cho" in client.get(url).content.decode()
+
+    entry_create(author=charlie, team=team, text="fuelled the rocket")
+    assert "Not posted yet: Alice Archer, Bob Baker</p>" in client.get(url).content.decode()
+
+    alice.full_name = "Alice Aldrin"
+    alice.save(update_fields=["full_name"])
+    assert "Not posted yet: Alice Aldrin, Bob Baker</p>" in client.get(url).content.decode()
+
+    bob.full_name = "Bob Bravo"
+    bob.save(update_fields=["full_name"])
+    assert ">Bob Bravo</a>" in client.get(url).content.decode()
+
+    entry = entry_create(author=bob, team=team, text="wrote it up")
+    like_toggle(user=alice, entry=entry)
+    assert '<span class="badge" data-unread>1</span>' in client.get(url).content.decode()
+    notifications_mark_read(user=bob)
+    assert "data-unread" not in client.get(url).content.decode()
+
+    team.name = "Moonshot"
+    team.save(update_fields=["name"])
+    page = client.get(url).content.decode()
+    assert "<title>Moonshot – " in page and '<strong class="team-name">Moonshot</strong>' in page
+
+    membership_remove(membership=team.memberships.get(user=charlie), actor=alice)
+    assert "Charlie" not in client.get(url).content.decode()
+
+
+def test_each_viewer_gets_their_own_frame(client, alice, bob, team):
+    entry_create(author=alice, team=team, text="fuelled the rocket")
+    client.force_login(alice)
+    alices = client.get(_day_url(team)).content.decode()
+    client.force_login(bob)
+    bobs = client.get(_day_url(team)).content.decode()
+    assert ">Alice Archer</a>\n        <form" in alices.split("</header>")[0]
+    assert ">Bob Baker</a>\n        <form" in bobs.split("</header>")[0]
+
+
+def test_a_flash_message_shows_once_and_is_never_kept(client, alice, team):
+    client.force_login(alice)
+    client.get(_day_url(team))
+    flashed = client.get(reverse("team_day", args=[team.hash_id]) + "?date=not-a-day").content.decode()
+    assert "is not a date we can show" in flashed
+    assert "is not a date we can show" not in client.get(_day_url(team)).content.decode()
+
+
+def test_the_frame_carries_this_requests_token(alice, bob, team):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(bob)
+    browser.get(_day_url(team))
+    page = browser.get(_day_url(team)).content.decode()
+    token = re.search(
+        r'<form method="post" class="card post" data-swap><input type="hidden" '
+        r'name="csrfmiddlewaretoken" value="(\w+)"',
+        page,
+    ).group(1)
+    posted = browser.post(_day_url(team), {"csrfmiddlewaretoken": token, "text": "posted with it"})
+    assert posted.status_code == 302 and "\x00" not in page
