@@ -33,6 +33,7 @@ from django.utils.safestring import SafeString, mark_safe
 from core.localtime import zone_for
 from core.selectors.entries import MemberDay, unread_notification_count
 from core.web import soft_cache
+from core.web.forms import EntryForm
 
 SECTION_TEMPLATE = "core/_day_member.html"
 ENTRY_TEMPLATE = "core/_entry.html"  # included by the section: part of the key
@@ -56,6 +57,11 @@ _SLOTS = {"csrf_token": CSRF_SLOT, "request": SimpleNamespace(get_full_path=lamb
 
 def member_sections(*, members: list[MemberDay], request, team, day: dt.date, today: dt.date) -> SafeString:
     """The HTML of the sections of the members with something to show on ``day``, in page order."""
+    return mark_safe(sections_html(members=members, request=request, team=team, day=day, today=today))  # noqa: S308
+
+
+def sections_html(*, members: list[MemberDay], request, team, day: dt.date, today: dt.date) -> str:
+    """As ``member_sections``, as the plain text the page's frame takes (not copied into a SafeString)."""
     page = _Page(request=request, team=team, day=day, today=today)
     showing = [m for m in members if m.posted or m.open_goals]
     keys = [page.key(m) for m in showing]
@@ -66,7 +72,7 @@ def member_sections(*, members: list[MemberDay], request, team, day: dt.date, to
         cached.update(shared)
     missing = {}
     # Sections are template output (escaped when rendered); the slots get the request's values, escaped.
-    values = {_CSRF: get_token(request), _NEXT: escape(request.get_full_path())}
+    values = {_CSRF: _csrf_token(request), _NEXT: escape(request.get_full_path())}
     out = []
     for key, md in zip(keys, showing, strict=True):
         stored = cached.get(key)
@@ -75,7 +81,15 @@ def member_sections(*, members: list[MemberDay], request, team, day: dt.date, to
         _fill(out, stored, _entries(md), values)
     soft_cache.set_many(missing, CACHE_SECONDS)
     recent.set_many(missing)
-    return mark_safe("".join(out))  # noqa: S308
+    return "".join(out)
+
+
+def _csrf_token(request) -> str:
+    """The page's one CSRF token: Django masks each ``get_token`` afresh (32 random draws), once is enough."""
+    token = getattr(request, "_day_page_csrf_token", None)
+    if token is None:
+        token = request._day_page_csrf_token = get_token(request)
+    return token
 
 
 class RecentSections:
@@ -275,14 +289,15 @@ def day_page_html(
     }
     flashes = messages.get_messages(request)
     # A blank form's HTML follows from the day and the language; a posted one's does not: never kept.
-    kept = not form.is_bound and not len(flashes)
+    kept = form is None and not len(flashes)
     source = _source_digest(*(get_template(name).template.source for name in _FRAME_TEMPLATES))
     key = (FRAME_FORMAT, source, translation.get_language(), get_script_prefix(), *shown.items())
     stored = frames.get_many([key]).get(key) if kept else None
     if stored is None:
         context = {
             **shown,
-            "form": form,
+            # The unbound form is made only here, when the frame is rendered (the template reads its errors).
+            "form": form if form is not None else EntryForm(initial={"occurred_on": day}),
             "fields": fields,
             "messages": flashes,
             "csrf_token": CSRF_SLOT,
@@ -293,5 +308,5 @@ def day_page_html(
         if kept:
             frames.set_many({key: stored})
     out = []
-    _fill(out, stored, [], {_CSRF: get_token(request), _SECTIONS: sections})
+    _fill(out, stored, [], {_CSRF: _csrf_token(request), _SECTIONS: sections})
     return "".join(out)
