@@ -16,7 +16,7 @@ from core.services.teams import team_create, team_join
 from core.web.common import posted, safe_next
 from core.web.forms import SignupForm, TeamForm
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "core.auth_backends.UserBackend"
 
 
 def home(request):
