@@ -24,12 +24,15 @@ os.environ.setdefault("DYNO", "web.1")
 if os.environ.get("REDIS_URL"):
     os.environ.setdefault("CACHE_URL", os.environ["REDIS_URL"])
 
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "_web_settings")  # the site plus the bench's baseline views
+
 import _django  # noqa: E402,F401 (sets Django up)
 import day_page  # noqa: E402
-from _baseline_wsgi import ONE_QUERY_PATH, application  # noqa: E402
+from _http import ONE_QUERY_PATH  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from core.models import Team, User  # noqa: E402
+from portal.wsgi import application  # noqa: E402
 
 
 def environ(path: str, query: str, cookie: str) -> dict:
@@ -69,12 +72,12 @@ def main() -> None:
     args = options.parse_args()
     team = Team.objects.get(name=day_page.NAME)
     viewer = User.objects.get(email=day_page.EMAIL.format(n=1))
-    cookie = day_page.session_cookie(viewer)
+    cookie = day_page.cookie_of(viewer)
     day = timezone.now().date()
     urls = {
         "day": environ(f"/t/{team.hash_id}/", f"date={day.isoformat()}", cookie),
         "empty": environ(f"/t/{team.hash_id}/", f"date={(day - dt.timedelta(days=400)).isoformat()}", cookie),
-        "baseline": environ(f"/{ONE_QUERY_PATH}", "", cookie),
+        "baseline": environ(ONE_QUERY_PATH, "", cookie),
     }
     sizes = {name: request(env) for name, env in urls.items()}  # warm: sections cached, templates loaded
     for env in urls.values():
