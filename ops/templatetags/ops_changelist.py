@@ -1,8 +1,10 @@
-"""The change list's filter sidebar and action bar, rendered once per distinct input instead of on every page.
+"""The change list's filter sidebar, action bar, search form and pagination, rendered once per distinct
+input instead of on every page.
 
-On the task history both are a tenth of the page's Python time each, and what they show depends only on a
-few values: the filters on each spec's choices and the page's query string, the action bar on the actions
-this person may run and the selection counter's texts. Their output (the admin's own templates, escaping
+On the task history the filter sidebar and the action bar were each about a tenth of the page's Python
+time, search and pagination a few percent each, and what they show depends only on a few values: the
+filters on each spec's choices and the page's query string, the action bar on the actions this person
+may run and the selection counter's texts, search and pagination on the query string and the counts. Their output (the admin's own templates, escaping
 included) is kept per process under a key made of exactly those values; a page whose inputs are not known
 to be covered (a filter with its own ``choices()``, facet counts, a bound action form after a failed
 submit) renders as the admin would, uncached.
@@ -47,19 +49,22 @@ class _Kept:
         return len(self._html)
 
 
-filters_kept = _Kept()
-actions_kept = _Kept()
+kept = {"filters": _Kept(), "search": _Kept(), "pagination": _Kept(), "actions": _Kept()}
 
 
 def forget() -> None:
-    filters_kept.clear()
-    actions_kept.clear()
+    for fragments in kept.values():
+        fragments.clear()
 
 
 def _simple_choices(spec) -> bool:
     """A filter whose ``choices()`` is ``SimpleListFilter``'s own: its output follows from its lookups,
     its parameter and the page's query string alone."""
     return isinstance(spec, admin.SimpleListFilter) and type(spec).choices is admin.SimpleListFilter.choices
+
+
+def _query(cl) -> tuple:
+    return tuple(sorted((name, tuple(values)) for name, values in cl.filter_params.items()))
 
 
 def filters_key(cl) -> tuple | None:
@@ -71,32 +76,58 @@ def filters_key(cl) -> tuple | None:
          tuple((str(value), str(label)) for value, label in spec.lookup_choices))
         for spec in cl.filter_specs
     )
-    query = tuple(sorted((name, tuple(values)) for name, values in cl.filter_params.items()))
-    return (cl.model, get_language(), query, specs, cl.has_active_filters, cl.is_facets_optional)
+    return (cl.model, get_language(), _query(cl), specs, cl.has_active_filters, cl.is_facets_optional)
 
 
-class KeptFiltersNode(template.Node):
-    def __init__(self, nodelist, changelist):
-        self.nodelist, self.changelist = nodelist, changelist
+def search_key(cl) -> tuple:
+    """Everything ``admin/search_form.html`` reads."""
+    return (cl.model, get_language(), _query(cl), tuple(sorted(cl.params.items())), cl.query,
+            tuple(cl.search_fields), str(cl.search_help_text or ""), cl.result_count, cl.full_result_count,
+            cl.show_full_result_count, cl.is_popup, cl.add_facets)
+
+
+def pagination_key(cl) -> tuple | None:
+    """Everything the bounded pagination reads (``admin/ops/bounded_pagination.html``); None for another
+    paginator."""
+    paginator = cl.paginator
+    if not hasattr(paginator, "count_label") or cl.formset:
+        return None
+    return (cl.model, get_language(), _query(cl), cl.page_num, paginator.num_pages, paginator.count,
+            paginator.found, paginator.count_label, cl.show_all, cl.can_show_all, cl.multi_page)
+
+
+KEYS = {"filters": filters_key, "search": search_key, "pagination": pagination_key}
+
+
+class KeptNode(template.Node):
+    def __init__(self, nodelist, name: str, changelist):
+        self.nodelist, self.name, self.changelist = nodelist, name, changelist
 
     def render(self, context):
-        key = filters_key(self.changelist.resolve(context))
+        key = KEYS[self.name](self.changelist.resolve(context))
         if key is None:
             return self.nodelist.render(context)
-        html = filters_kept.get(key)
+        # The template's own name too: the same key under another template is another fragment.
+        key = (context.template.origin.name, *key)
+        fragments = kept[self.name]
+        html = fragments.get(key)
         if html is None:
             html = self.nodelist.render(context)
-            filters_kept.put(key, html)
+            fragments.put(key, html)
         return mark_safe(html)  # rendered by the admin's own templates, escaping included
 
 
-@register.tag("ops_kept_filters")
-def ops_kept_filters(parser, token):
-    """``{% ops_kept_filters cl %}{{ block.super }}{% end_ops_kept_filters %}``: the stock sidebar, kept."""
-    _tag, changelist = token.split_contents()
-    nodelist = parser.parse(("end_ops_kept_filters",))
+@register.tag("ops_kept")
+def ops_kept(parser, token):
+    """``{% ops_kept "filters" cl %}{{ block.super }}{% end_ops_kept %}``: the stock block, kept per key
+    (``filters``, ``search`` or ``pagination``: see ``KEYS``)."""
+    _tag, name, changelist = token.split_contents()
+    name = name.strip("\"'")
+    if name not in KEYS:
+        raise template.TemplateSyntaxError(f"ops_kept: no key for {name!r} (one of {', '.join(KEYS)})")
+    nodelist = parser.parse(("end_ops_kept",))
     parser.delete_first_token()
-    return KeptFiltersNode(nodelist, parser.compile_filter(changelist))
+    return KeptNode(nodelist, name, parser.compile_filter(changelist))
 
 
 def actions_key(context, template_name: str) -> tuple | None:
@@ -125,11 +156,11 @@ class KeptActionsNode(InclusionAdminNode):
              "admin/actions.html"]
         ).origin.name
         key = actions_key(context, name)
-        html = actions_kept.get(key) if key is not None else None
+        html = kept["actions"].get(key) if key is not None else None
         if html is None:
             html = super().render(context)
             if key is not None:
-                actions_kept.put(key, html)
+                kept["actions"].put(key, html)
             return html
         admin_actions(context)  # what the stock tag does to the context: counts the action bars rendered
         return mark_safe(html)  # the admin's own actions template rendered it

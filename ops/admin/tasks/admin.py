@@ -26,8 +26,11 @@ LIST_FIELDS = ("id", "task_id", "task_name", "periodic_task_name", "status", "wo
                "date_started", "date_done", "meta")
 
 
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%m-%d %H:%M:%S") if value else "–"
+def _when(value, zone=None) -> str:
+    return value.astimezone(zone or timezone.get_current_timezone()).strftime("%m-%d %H:%M:%S") if value else "–"
+
+
+TIMES = ("date_created", "date_started", "date_done")
 
 
 class TaskResultAdmin(admin.ModelAdmin):
@@ -101,17 +104,28 @@ class TaskResultAdmin(admin.ModelAdmin):
         return mark_safe(f'<input type="checkbox" name="_selected_action" value="{int(obj.pk)}" '
                          'class="action-select" aria-label="Select this task">')
 
+    def prepare_lean_rows(self, rows):
+        """Once per page (``lean_result_list``): the three times of every row in the page's time zone,
+        looked up once rather than 150 times."""
+        zone = timezone.get_current_timezone()
+        for obj in rows:
+            obj.shown_times = tuple(_when(getattr(obj, name), zone) for name in TIMES)
+
+    def _time(self, obj, index: int) -> str:
+        shown = getattr(obj, "shown_times", None)
+        return shown[index] if shown else _when(getattr(obj, TIMES[index]))
+
     @admin.display(description="received")
     def received(self, obj):
-        return _when(obj.date_created)
+        return self._time(obj, 0)
 
     @admin.display(description="started")
     def started(self, obj):
-        return _when(obj.date_started)
+        return self._time(obj, 1)
 
     @admin.display(description="done")
     def done(self, obj):
-        return _when(obj.date_done)
+        return self._time(obj, 2)
 
     @admin.display(description="task id")
     def short_id(self, obj):
