@@ -4,10 +4,11 @@ input instead of on every page.
 On the task history the filter sidebar and the action bar were each about a tenth of the page's Python
 time, search and pagination a few percent each, and what they show depends only on a few values: the
 filters on each spec's choices and the page's query string, the action bar on the actions this person
-may run and the selection counter's texts, search and pagination on the query string and the counts. Their output (the admin's own templates, escaping
-included) is kept per process under a key made of exactly those values; a page whose inputs are not known
-to be covered (a filter with its own ``choices()``, facet counts, a bound action form after a failed
-submit) renders as the admin would, uncached.
+may run and the selection counter's texts, search and pagination on the query string and the counts.
+Their output (the admin's own templates, escaping included) is kept per process under a key made of
+exactly those values; a page whose inputs are not known to be covered (a filter with its own
+``choices()``, facet counts, a bound action form after a failed submit, another paginator) renders as
+the admin would, uncached.
 """
 
 import threading

@@ -49,6 +49,10 @@ def _column(model_admin, name: str, linked: bool):
     return cell
 
 
+def generic_row(columns, obj, link: str) -> str:
+    return "<tr>" + "".join(cell(obj, link) for cell in columns) + "</tr>"
+
+
 @register.simple_tag
 def lean_result_list(cl):
     model_admin, opts = cl.model_admin, cl.opts
@@ -59,10 +63,13 @@ def lean_result_list(cl):
     if prepare is not None:
         prepare(cl.result_list)  # per-page work done once (a time zone lookup), not per cell
     columns = [_column(model_admin, n, n in links and n != "action_checkbox") for n in names]
+    # A page may format a whole row in one go (the same markup: see TaskResultAdmin.lean_row); None: cell by cell.
+    whole_row = getattr(model_admin, "lean_row", None)
     rows = []
     for obj in cl.result_list:
         link = url.replace("__pk__", str(obj.pk))
-        rows.append("<tr>" + "".join(cell(obj, link) for cell in columns) + "</tr>")
+        row = whole_row(obj, link, names, links) if whole_row is not None else None
+        rows.append(row if row is not None else generic_row(columns, obj, link))
     head = "".join(_header(model_admin, n) for n in names)
     # Every cell value went through conditional_escape above; names and links are ours.
     return mark_safe(f'<div class="results"><table id="result_list"><thead><tr>{head}</tr></thead>'
