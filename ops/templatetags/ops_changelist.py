@@ -18,6 +18,7 @@ from django.contrib import admin
 from django.contrib.admin.templatetags.admin_list import admin_actions
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.utils.safestring import mark_safe
+from django.urls import get_script_prefix
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -50,7 +51,7 @@ class _Kept:
         return len(self._html)
 
 
-kept = {"filters": _Kept(), "search": _Kept(), "pagination": _Kept(), "actions": _Kept()}
+kept = {name: _Kept() for name in ("filters", "search", "pagination", "actions", "head", "breadcrumbs", "tools")}
 
 
 def forget() -> None:
@@ -68,7 +69,7 @@ def _query(cl) -> tuple:
     return tuple(sorted((name, tuple(values)) for name, values in cl.filter_params.items()))
 
 
-def filters_key(cl) -> tuple | None:
+def filters_key(cl, context) -> tuple | None:
     """Everything the filter sidebar's markup reads, or None when that is not known."""
     if cl.add_facets or not all(_simple_choices(spec) for spec in cl.filter_specs):
         return None
@@ -80,14 +81,14 @@ def filters_key(cl) -> tuple | None:
     return (cl.model, get_language(), _query(cl), specs, cl.has_active_filters, cl.is_facets_optional)
 
 
-def search_key(cl) -> tuple:
+def search_key(cl, context) -> tuple:
     """Everything ``admin/search_form.html`` reads."""
     return (cl.model, get_language(), _query(cl), tuple(sorted(cl.params.items())), cl.query,
             tuple(cl.search_fields), str(cl.search_help_text or ""), cl.result_count, cl.full_result_count,
             cl.show_full_result_count, cl.is_popup, cl.add_facets)
 
 
-def pagination_key(cl) -> tuple | None:
+def pagination_key(cl, context) -> tuple | None:
     """Everything the bounded pagination reads (``admin/ops/bounded_pagination.html``); None for another
     paginator."""
     paginator = cl.paginator
@@ -97,7 +98,32 @@ def pagination_key(cl) -> tuple | None:
             paginator.found, paginator.count_label, cl.show_all, cl.can_show_all, cl.multi_page)
 
 
-KEYS = {"filters": filters_key, "search": search_key, "pagination": pagination_key}
+def _where(context) -> tuple:
+    """What every ``{% url %}`` and ``{% static %}`` of a fragment depends on besides its arguments."""
+    request = context.get("request")
+    return (get_language(), get_script_prefix(), getattr(request, "current_app", None), bool(context.get("is_popup")))
+
+
+def head_key(cl, context) -> tuple:
+    """The change list's ``extrastyle`` and ``extrahead``: stylesheets and scripts (the page's form media)."""
+    media = context.get("media")
+    files = (repr(media._css_lists), repr(media._js_lists)) if media is not None else None
+    return (cl.model, *_where(context), files, bool(cl.formset), bool(context.get("action_form")),
+            bool(context.get("actions_on_top")), bool(context.get("actions_on_bottom")))
+
+
+def breadcrumbs_key(cl, context) -> tuple:
+    return (cl.model, *_where(context))
+
+
+def tools_key(cl, context) -> tuple | None:
+    if context.get("has_add_permission"):
+        return None  # the add link carries the page's preserved filters: rendered as the admin would
+    return (cl.model, *_where(context))
+
+
+KEYS = {"filters": filters_key, "search": search_key, "pagination": pagination_key, "head": head_key,
+        "breadcrumbs": breadcrumbs_key, "tools": tools_key}
 
 
 class KeptNode(template.Node):
@@ -105,11 +131,11 @@ class KeptNode(template.Node):
         self.nodelist, self.name, self.changelist = nodelist, name, changelist
 
     def render(self, context):
-        key = KEYS[self.name](self.changelist.resolve(context))
+        key = KEYS[self.name](self.changelist.resolve(context), context)
         if key is None:
             return self.nodelist.render(context)
-        # The template's own name too: the same key under another template is another fragment.
-        key = (context.template.origin.name, *key)
+        # Which page and which tag in it too: the same values elsewhere are another fragment.
+        key = (context.template.origin.name, self.origin.name, self.token.lineno, self.token.position, *key)
         fragments = kept[self.name]
         html = fragments.get(key)
         if html is None:
@@ -121,7 +147,7 @@ class KeptNode(template.Node):
 @register.tag("ops_kept")
 def ops_kept(parser, token):
     """``{% ops_kept "filters" cl %}{{ block.super }}{% end_ops_kept %}``: the stock block, kept per key
-    (``filters``, ``search`` or ``pagination``: see ``KEYS``)."""
+    (``filters``, ``search``, ``pagination``, ``head``, ``breadcrumbs`` or ``tools``: see ``KEYS``)."""
     _tag, name, changelist = token.split_contents()
     name = name.strip("\"'")
     if name not in KEYS:
