@@ -54,6 +54,9 @@ def test_kept_fragments_are_what_the_admin_renders_for_each_person_and_query(per
         fresh = _page(client, query)  # rendered by the admin's templates, then kept
         assert _page(client, query) == fresh, query  # from what was kept
     assert all(len(kept) for name, kept in ops_changelist.kept.items() if name != "actions" or persona != "sam")
+    # Nothing of one request's own is kept: no CSRF token, no session, no messages.
+    fragments = [html for kept in ops_changelist.kept.values() for html in kept._html.values()]
+    assert not any("csrfmiddlewaretoken" in html or "messagelist" in html for html in fragments)
 
 
 def test_fragments_follow_the_query_the_person_and_the_choices(sam, root, rows):
