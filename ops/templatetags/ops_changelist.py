@@ -17,8 +17,8 @@ from django import template
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_list import admin_actions
 from django.contrib.admin.templatetags.base import InclusionAdminNode
-from django.utils.safestring import mark_safe
 from django.urls import get_script_prefix
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
