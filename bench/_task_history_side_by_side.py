@@ -33,7 +33,8 @@ import django  # noqa: E402
 django.setup()
 
 import _http  # noqa: E402
-from task_history import OURS, STOCK, _url, session_cookie  # noqa: E402
+from _team import session_cookie  # noqa: E402
+from task_history import OURS, STOCK, _url  # noqa: E402
 
 from core.models import User  # noqa: E402
 

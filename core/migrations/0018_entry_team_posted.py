@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("core", "0015_inbound_parsed_by_the_worker"),
+        ("core", "0017_hook_secrets_encrypted_pause_events"),
     ]
 
     operations = [
