@@ -5,6 +5,9 @@
 Both sides produce the same emails in the same run: the composed path renders the team's section once
 (cached) and wraps it per recipient; the raw loop renders the whole digest for every recipient, once
 with its queries (what a naive sender does) and once from a prebuilt context (render cost alone).
+The three are measured in alternation, round after round (``--rounds``; each composed round starts from
+an empty cache, so it pays for its one section render), so a change in the machine's load between
+them cannot tilt a ratio; the raw loops take ``--sample`` recipients a round (each costs the same).
 """
 
 import datetime as dt
@@ -16,7 +19,13 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from core.emails.common import links_for
-from core.emails.digests import digest_message, digest_window, render_team_section, team_section_context
+from core.emails.digests import (
+    digest_message,
+    digest_window,
+    forget_sections,
+    render_team_section,
+    team_section_context,
+)
 from core.models import Entry, Membership, Organization, Team, User
 
 DAY = dt.date(2026, 11, 26)
@@ -40,13 +49,12 @@ def build_team(members: int, per_member: int) -> Team:
     return team
 
 
-def rate(label: str, memberships: list, compose) -> float:
+def timed(memberships: list, compose) -> float:
+    """Seconds to compose one digest for each of ``memberships``."""
     started = time.perf_counter()
     for membership in memberships:
         compose(membership)
-    per_second = len(memberships) / (time.perf_counter() - started)
-    print(f"{label:<52} {per_second:9.1f} digests/s")
-    return per_second
+    return time.perf_counter() - started
 
 
 def raw_with_queries(membership):
@@ -64,34 +72,44 @@ def main(argv: list[str] | None = None) -> list[Result]:
     options = parser(__doc__)
     options.add_argument("--members", type=int, default=200)
     options.add_argument("--entries", type=int, default=3, help="entries per member in the window")
+    options.add_argument("--rounds", type=int, default=4)
+    options.add_argument("--sample", type=int, default=25, help="recipients a round for the raw loops")
     args = options.parse_args(argv)
     if args.quick:
-        args.members = 40
+        args.members, args.rounds, args.sample = 40, 2, 5
     _django.migrate()
     team = build_team(args.members, args.entries)
     memberships = list(Membership.objects.filter(team=team).select_related("user", "team"))
     print(f"team of {args.members} members, {args.members * args.entries} entries in the digest window")
-    cache.clear()
-    composed = rate(
-        "composed (team section once, personalised)",
-        memberships,
-        lambda m: digest_message(membership=m, local_date=DAY),
-    )
-    raw = rate("raw loop (queries + full render per recipient)", memberships, raw_with_queries)
     context = team_section_context(team=team, window=digest_window(membership=memberships[0], local_date=DAY))
+
+    def composed(membership):
+        return digest_message(membership=membership, local_date=DAY)
 
     def raw_render(membership):
         html = render_to_string("email/digest_team.html", context)
         text = render_to_string("email/digest_team.txt", context)
         return _wrap(membership, html, text)
 
-    rendered = rate("raw loop (full render per recipient, no queries)", memberships, raw_render)
+    sample = memberships[: args.sample]
+    spent = {"composed": [0.0, 0], "raw": [0.0, 0], "rendered": [0.0, 0]}
+    for _round in range(args.rounds):
+        cache.clear()
+        forget_sections()  # every composed round renders the section once, as the first recipient would
+        for name, members, compose in (("composed", memberships, composed), ("raw", sample, raw_with_queries),
+                                       ("rendered", sample, raw_render)):
+            spent[name][0] += timed(members, compose)
+            spent[name][1] += len(members)
+    composed_rate, raw, rendered = (spent[n][1] / spent[n][0] for n in ("composed", "raw", "rendered"))
+    print(f"{'composed (team section once, personalised)':<52} {composed_rate:9.1f} digests/s")
+    print(f"{'raw loop (queries + full render per recipient)':<52} {raw:9.1f} digests/s")
+    print(f"{'raw loop (full render per recipient, no queries)':<52} {rendered:9.1f} digests/s")
     size = f"team of {args.members}, {args.members * args.entries} entries"
     return report(
         [
             Result(
                 what=f"digests composed per second, {size}",
-                figure=composed,
+                figure=composed_rate,
                 unit="digests/s",
                 higher_is_better=True,
                 baseline=raw,
@@ -100,7 +118,7 @@ def main(argv: list[str] | None = None) -> list[Result]:
             ),
             Result(
                 what=f"digests composed per second against render alone, {size}",
-                figure=composed,
+                figure=composed_rate,
                 unit="digests/s",
                 higher_is_better=True,
                 baseline=rendered,

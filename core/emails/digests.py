@@ -7,11 +7,12 @@ greeting and links, so a 500-person team in one time zone costs one render and 5
 """
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db import connection
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -70,29 +71,68 @@ def _posted_since(*, team: Team, window: DigestWindow):
     return Entry.objects.filter(team=team, created_at__gte=window.since)
 
 
+# What a window holds, in one statement that reads the window's entries once (an index range on
+# ``entry_team_posted``) and probes each one's likes and comments, rather than joining entries × likes ×
+# comments (a product per entry) as the ORM aggregate did. Names come from the models; values are parameters.
+_WINDOW_STAMP = """
+WITH w AS (SELECT id, updated_at, completed_on FROM {entry} WHERE team_id = %s AND created_at >= %s)
+SELECT e.n, e.last, e.edited, e.done, e.last_done, l.n, l.last, c.n, c.last, m.n, m.last
+FROM (SELECT count(*) AS n, max(id) AS last, max(updated_at) AS edited, count(completed_on) AS done,
+             max(completed_on) AS last_done FROM w) AS e,
+     (SELECT count(*) AS n, max(id) AS last FROM {like} WHERE entry_id IN (SELECT id FROM w)) AS l,
+     (SELECT count(*) AS n, max(id) AS last FROM {comment} WHERE entry_id IN (SELECT id FROM w)) AS c,
+     (SELECT count(*) AS n, max(id) AS last FROM {membership} WHERE team_id = %s) AS m
+"""
+# A few sections per process (one per team and window a worker is sending), so a recipient after the
+# first takes the section from memory instead of the cache (a round trip and an unpickle of its HTML).
+_SECTIONS_KEPT = 32
+_sections: dict[str, "TeamSection"] = {}
+_sections_lock = threading.Lock()
+
+
+def window_stamp(*, team: Team, window: DigestWindow) -> str:
+    """What the window holds, as a cache key part: its entries (count, newest, last edit, goals done),
+    their likes and comments, the team's members. Any reply, edit, like, comment or goal done since
+    changes it, so the next recipient's copy shows it."""
+    from core.models import Comment, Like
+
+    sql = _WINDOW_STAMP.format(entry=Entry._meta.db_table, like=Like._meta.db_table,
+                               comment=Comment._meta.db_table, membership=Membership._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [team.pk, connection.ops.adapt_datetimefield_value(window.since), team.pk])
+        row = cursor.fetchone()
+    # No spaces in a cache key (memcached): times as timestamps, days as ISO dates.
+    return ":".join(
+        str(v.timestamp()) if isinstance(v, dt.datetime) else v.isoformat() if isinstance(v, dt.date) else str(v)
+        for v in row
+    ).replace(" ", "T")
+
+
 def team_section(*, team: Team, window: DigestWindow) -> TeamSection:
     """The team's part of the digest for a window, built once and shared by every recipient."""
-    # Keyed by what is in the window too (entries, edits, likes, comments: still one query), so a reply
-    # that lands late or a like given meanwhile is in the next recipient's copy.
-    stamp = _posted_since(team=team, window=window).aggregate(
-        n=Count("pk", distinct=True),
-        last=Max("pk"),
-        edited=Max("updated_at"),
-        like_count=Count("likes", distinct=True),
-        last_like=Max("likes__pk"),
-        comment_count=Count("comments", distinct=True),
-        last_comment=Max("comments__pk"),
-    )
-    if stamp["edited"]:
-        stamp["edited"] = stamp["edited"].timestamp()  # no spaces in a cache key (memcached)
-    key = f"digest-section:v4:{team.pk}:{window.since.timestamp()}:{window.first_day.isoformat()}:" + ":".join(
-        str(stamp[k]) for k in sorted(stamp)
-    )
+    # Keyed by what is in the window too (one query), so a reply that lands late or a like given
+    # meanwhile is in the next recipient's copy.
+    key = (f"digest-section:v5:{team.pk}:{window.since.timestamp()}:{window.first_day.isoformat()}:"
+           + window_stamp(team=team, window=window))
+    with _sections_lock:
+        section = _sections.get(key)
+    if section is not None:
+        return section
     section = cache.get(key)
     if section is None:
         section = render_team_section(team=team, window=window)
         cache.set(key, section, CACHE_SECONDS)
+    with _sections_lock:
+        if len(_sections) >= _SECTIONS_KEPT:
+            _sections.clear()
+        _sections[key] = section
     return section
+
+
+def forget_sections() -> None:
+    """Forget the sections kept in this process (the cache keeps its own)."""
+    with _sections_lock:
+        _sections.clear()
 
 
 def render_team_section(*, team: Team, window: DigestWindow) -> TeamSection:

@@ -43,6 +43,8 @@ class Entry(models.Model):
             models.Index(fields=["team", "occurred_on"], name="entry_team_day"),
             models.Index(fields=["team", "author", "occurred_on"], name="entry_team_author_day"),
             models.Index(fields=["team", "kind", "completed_on"], name="entry_team_open_goals"),
+            # The digest's window (entries posted since a time): read as a range, not the team's whole history.
+            models.Index(fields=["team", "created_at"], name="entry_team_posted"),
         ]
         ordering = ["occurred_on", "created_at"]
         verbose_name_plural = "entries"

@@ -10,6 +10,7 @@ What makes the stock page slow on a big table, and what this one does instead:
 - loading every column → the large ones (arguments, result, traceback) only on the detail page.
 """
 
+import html
 import re
 
 from django.contrib import admin
@@ -26,8 +27,20 @@ LIST_FIELDS = ("id", "task_id", "task_name", "periodic_task_name", "status", "wo
                "date_started", "date_done", "meta")
 
 
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%m-%d %H:%M:%S") if value else "–"
+def _when(value, zone=None) -> str:
+    """``%m-%d %H:%M:%S`` in the page's time zone (formatted by hand: strftime was 150 calls a page)."""
+    if not value:
+        return "–"
+    t = value.astimezone(zone or timezone.get_current_timezone())
+    return f"{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+
+
+TIMES = ("date_created", "date_started", "date_done")
+
+
+def _shown(value) -> str:
+    """A cell's text as ``lean_result_list`` shows it: escaped, "–" when empty."""
+    return "–" if value is None or value == "" else html.escape(str(value))
 
 
 class TaskResultAdmin(admin.ModelAdmin):
@@ -101,17 +114,52 @@ class TaskResultAdmin(admin.ModelAdmin):
         return mark_safe(f'<input type="checkbox" name="_selected_action" value="{int(obj.pk)}" '
                          'class="action-select" aria-label="Select this task">')
 
+    def prepare_lean_rows(self, rows):
+        """Once per page (``lean_result_list``): the three times of every row in the page's time zone,
+        looked up once rather than 150 times."""
+        zone = timezone.get_current_timezone()
+        for obj in rows:
+            obj.shown_times = tuple(_when(getattr(obj, name), zone) for name in TIMES)
+
+    ROW = ("action_checkbox", "short_id", "task_name", "state", "worker", "received", "started", "done", "duration",
+           "retries")
+
+    def lean_row(self, obj, link: str, names: list, links: set) -> str | None:
+        """A row as ``lean_result_list`` renders it cell by cell, in one format (50 rows a page, ten cells
+        each: the cell-by-cell path was a fifth of the page's Python time). Only for this page's own
+        columns (with or without the checkbox, which comes with the actions); None otherwise.
+        ``tests/ops/test_task_history.py`` checks both give the same markup."""
+        layout = tuple(names)
+        if layout not in (self.ROW, self.ROW[1:]) or set(links) != {"short_id"}:
+            return None
+        received, started, done = getattr(obj, "shown_times", None) or tuple(_when(getattr(obj, n)) for n in TIMES)
+        checkbox = (f'<td class="action-checkbox"><input type="checkbox" name="_selected_action" value="{int(obj.pk)}" '
+                    'class="action-select" aria-label="Select this task"></td>') if layout == self.ROW else ""
+        return (
+            f'<tr>{checkbox}<th class="field-short_id"><a href="{link}">{_shown(self.short_id(obj))}</a></th>'
+            f'<td class="field-task_name">{_shown(obj.task_name)}</td>'
+            f'<td class="field-state">{columns.state_badge(obj.status)}</td>'
+            f'<td class="field-worker">{_shown(obj.worker)}</td>'
+            f'<td class="field-received">{received}</td><td class="field-started">{started}</td>'
+            f'<td class="field-done">{done}</td><td class="field-duration">{_shown(self.duration(obj))}</td>'
+            f'<td class="field-retries">{_shown(columns.task_meta(obj).get("retries", "–"))}</td></tr>'
+        )
+
+    def _time(self, obj, index: int) -> str:
+        shown = getattr(obj, "shown_times", None)
+        return shown[index] if shown else _when(getattr(obj, TIMES[index]))
+
     @admin.display(description="received")
     def received(self, obj):
-        return _when(obj.date_created)
+        return self._time(obj, 0)
 
     @admin.display(description="started")
     def started(self, obj):
-        return _when(obj.date_started)
+        return self._time(obj, 1)
 
     @admin.display(description="done")
     def done(self, obj):
-        return _when(obj.date_done)
+        return self._time(obj, 2)
 
     @admin.display(description="task id")
     def short_id(self, obj):
