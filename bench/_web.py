@@ -22,6 +22,7 @@ FORWARDED = {"X-Forwarded-Proto": "https"}
 SIGNING_KEY = "bench-mailgun-signing-key"
 WEBHOOK_SECRET = "bench-webhook:bench-secret"
 INBOUND_DOMAIN = "in.idonethis.test"
+_servers: dict[str, int] = {}  # base URL → pid of the waitress process serving it
 
 
 def free_port() -> int:
@@ -77,8 +78,10 @@ def waitress(*, env: dict, threads: int = 90, log: Path):
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_until_up(base, process)
+            _servers[base] = process.pid
             yield base
         finally:
+            _servers.pop(base, None)
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -86,6 +89,14 @@ def waitress(*, env: dict, threads: int = 90, log: Path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+def cpu_seconds(base: str) -> float:
+    """CPU time (user and system, every thread) the waitress process serving ``base`` has used so far."""
+    import psutil
+
+    times = psutil.Process(_servers[base]).cpu_times()
+    return times.user + times.system
 
 
 def _wait_until_up(base: str, process: subprocess.Popen, timeout: float = 60) -> None:

@@ -87,17 +87,20 @@ def sender(message) -> tuple[str, str]:
 
 
 def team_recipient(message) -> str:
-    domain = settings.INBOUND_DOMAIN.lower()
+    domain = "@" + settings.INBOUND_DOMAIN.lower()
+    # The envelope first: "To: undisclosed-recipients:;" (Bcc) names nobody, and when the envelope is a
+    # team address (as the provider posts it) the headers' addresses need not be parsed at all.
+    envelope = clean(message.envelope_recipient or "")
+    if envelope.lower().endswith(domain):
+        return envelope.lower()
     try:
-        # "To: undisclosed-recipients:;" (Bcc) names nobody: the envelope still does.
         listed = [a.addr_spec for a in message.to + message.cc]
     except MALFORMED:
         listed = []
-    candidates = [clean(a) for a in [message.envelope_recipient or "", *listed]]
-    for address in candidates:
-        if address.lower().endswith("@" + domain):
+    for address in map(clean, listed):
+        if address.lower().endswith(domain):
             return address.lower()
-    return (candidates[0] or "").lower()
+    return envelope.lower()
 
 
 def is_automated(message) -> bool:
