@@ -86,7 +86,7 @@ def inbound_store(
         message_id=inbound_mail.message_id(head, mime),
         received_at=received_at or now,
         esp=esp,
-        from_email=inbound_mail.sender(head)[0][:320],
+        from_email=inbound_mail.sender_preview(head)[:320],
         to_email=inbound_mail.team_recipient(head)[:320],
         subject=inbound_mail.subject_preview(head)[:998],
         mime=mime,
