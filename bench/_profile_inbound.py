@@ -25,16 +25,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/idt_profile_inbound")
-import _web  # noqa: E402
+import _http  # noqa: E402
 
 QUEUE = "bench-inbound-profile"  # nobody consumes it: purged at the end
-os.environ.update(_web.web_env(INBOUND_QUEUE=QUEUE))
+os.environ.update(_http.production_env(INBOUND_QUEUE=QUEUE))
+os.environ["CACHE_URL"] = ""  # production's cache (Redis from REDIS_URL), not _django's locmem default
 import _django  # noqa: E402,F401  (Django set up with the web dyno's settings)
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from tests import mailgun  # noqa: E402
 
-REPLY = (_web.ROOT / "tests/core/reply_corpus/gmail_top_posted.eml").read_text()
+REPLY = (_http.ROOT / "tests/core/reply_corpus/gmail_top_posted.eml").read_text()
 
 
 def environ(path: str, body: bytes = b"", content_type: str = "", auth: str = "") -> dict:
@@ -68,7 +69,7 @@ def posts(count: int) -> list[tuple[bytes, str]]:
         raw = REPLY.replace("<CAF=gmail-top-1@mail.gmail.com>", f"<{uuid.uuid4().hex}@mail.gmail.com>")
         made.append(
             mailgun.multipart(
-                mailgun.signed_fields(raw, recipient="rocket@" + _web.INBOUND_DOMAIN, key=_web.SIGNING_KEY)
+                mailgun.signed_fields(raw, recipient="rocket@" + _http.INBOUND_DOMAIN, key=_http.SIGNING_KEY)
             )
         )
     return made
@@ -166,8 +167,8 @@ def main() -> None:
 
     bench_inbound.personas()
     app = get_wsgi_application()
-    auth = mailgun.basic_auth(_web.WEBHOOK_SECRET)
-    hello_env = lambda n: environ(_web.HELLO_PATH)  # noqa: E731
+    auth = mailgun.basic_auth(_http.WEBHOOK_SECRET)
+    hello_env = lambda n: environ(_http.HELLO_PATH)  # noqa: E731
     for _ in range(50):
         call(app, hello_env(0))
     warm = posts(50)

@@ -1,5 +1,5 @@
-"""Production settings with the benchmark's URLs (the site's own plus a hello view)."""
+"""Production settings with the benchmark's URLs (the site's own plus the baseline views)."""
 
 from portal.settings import *  # noqa: F403
 
-ROOT_URLCONF = "bench._web_urls"
+ROOT_URLCONF = "_web_urls"

@@ -14,9 +14,9 @@ The same-run baseline is what the page did before it read heartbeats: the six ``
 (ping, stats, active, reserved, scheduled, active_queues) with the 1 s timeout it gave each.
 """
 
+import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -42,6 +42,7 @@ from django.test import Client  # noqa: E402
 from core.models import User  # noqa: E402
 from ops.models import Heartbeat  # noqa: E402
 from portal.celery import app as celery_app  # noqa: E402
+from tests import processes  # noqa: E402
 
 BROADCASTS_BEFORE = ("ping", "stats", "active", "reserved", "scheduled", "active_queues")
 
@@ -55,37 +56,6 @@ def _counted(self, command, **kwargs):
 
 
 control.Inspect._request = _counted  # counts, then asks the workers for real
-
-
-def start_workers(n: int, tag: str) -> list[subprocess.Popen]:
-    env = {**os.environ, "HEARTBEAT_INTERVAL_SECONDS": "1", "PYTHONUNBUFFERED": "1"}
-    processes = []
-    for i in range(1, n + 1):
-        queue = f"bench-{tag}-{i}"
-        processes.append(
-            subprocess.Popen(
-                [
-                    str(ROOT / ".venv/bin/celery"),
-                    "-A",
-                    "portal",
-                    "worker",
-                    "--loglevel=WARNING",
-                    "--concurrency=1",
-                    "-Q",
-                    queue,
-                    "-n",
-                    f"{queue}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
-                cwd=ROOT,
-                env={**env, "DYNO": f"worker.{tag}{i}"},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-    return processes
 
 
 def timed(client: Client, url: str, runs: int) -> tuple[list[float], float]:
@@ -120,10 +90,16 @@ def main(argv: list[str] | None = None) -> list[Result]:
         args.workers, args.runs = 1, 3
     call_command("migrate", verbosity=0)
     tag = uuid.uuid4().hex[:6]
-    workers = start_workers(args.workers, tag)
-    try:
+    env = {**os.environ, "HEARTBEAT_INTERVAL_SECONDS": "1"}
+    with contextlib.ExitStack() as workers:
+        # Runs last, once the workers stopped: their heartbeats are bench data only.
+        workers.callback(lambda: Heartbeat.objects.filter(dyno__startswith=f"worker.bench-{tag}").delete())
+        for i in range(1, args.workers + 1):
+            queue = f"bench-{tag}-{i}"
+            worker_env = {**env, "DYNO": f"worker.{queue}"}
+            workers.enter_context(processes.celery_worker(env=worker_env, queue=queue, loglevel="WARNING"))
         deadline = time.monotonic() + 90
-        while Heartbeat.objects.filter(dyno__startswith=f"worker.{tag}", stopped_at=None).count() < args.workers:
+        while Heartbeat.objects.filter(dyno__startswith=f"worker.bench-{tag}", stopped_at=None).count() < args.workers:
             if time.monotonic() > deadline:
                 raise SystemExit("workers did not report a heartbeat within 90 s")
             time.sleep(0.5)
@@ -149,12 +125,6 @@ def main(argv: list[str] | None = None) -> list[Result]:
             )
         before = statistics.median(broadcasts_before(args.runs))
         print(f"| six broadcasts (the page before) | {before:,.0f} ms | | | 6 |")
-    finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=30)
-        Heartbeat.objects.filter(dyno__startswith=f"worker.{tag}").delete()
     return report(
         [
             Result(

@@ -14,20 +14,13 @@ the page costs before its first entry: session, user, team, layout) and a view t
 import datetime as dt
 import os
 import re
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import _django
+import _http
 from _results import Result, parser, report
+from _team import session_cookie
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -39,7 +32,6 @@ NAME = "Bench day page"
 EMAIL = "bench-day-{n}@bench.test"
 MEMBERS, POSTERS, ENTRIES, LIKES, COMMENTS = 50, 45, 210, 700, 170
 GOAL = 0.25  # the day page serves at least this share of the one-query view's requests per second
-BENCH_DIR = Path(__file__).resolve().parent
 TOPICS = ["billing", "onboarding", "search", "mobile", "infra", "design", "support", "hiring"]
 
 
@@ -95,92 +87,15 @@ def analyze() -> None:
         cursor.execute("ANALYZE core_user, core_membership, core_entry, core_like, core_comment, core_notification")
 
 
-def session_cookie(user: User) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    csrf = "b" * 32  # a returning browser sends its CSRF cookie; the page does not have to set one
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
-
-
-HEADERS = {"X-Forwarded-Proto": "https"}  # as Heroku's router sends it: no redirect to HTTPS
-
-
-def server_env(port: int, cache_url: str) -> dict:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), str(_django.ROOT)]),
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "CACHE_URL": cache_url,
-        "REDIS_URL": cache_url,
-        "DB_POOL_MAX_SIZE": "20",
-        "WEB_THREADS": "90",
-        "DYNO": "web.1",
-        "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-    }
-    return env
-
-
-def start_server(port: int, env: dict) -> subprocess.Popen:
-    """waitress as the Procfile's web process starts it, serving ``_baseline_wsgi`` (the site + one view)."""
-    command = [
-        str(Path(sys.executable).parent / "waitress-serve"),
-        f"--listen=127.0.0.1:{port}",
-        "--threads=90",
-        "--trusted-proxy=*",
-        "--trusted-proxy-headers=x-forwarded-for x-forwarded-proto x-forwarded-port",
-        "--clear-untrusted-proxy-headers",
-        "--ident=idonethis",
-        "_baseline_wsgi:application",
-    ]
-    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
-    log = open(Path(settings.VAR_DIR) / "bench-day-page-waitress.log", "wb")  # noqa: SIM115 (lives with the process)
-    return subprocess.Popen(command, cwd=_django.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(url: str, cookie: str) -> tuple[int, bytes, float]:
-    request = urllib.request.Request(url, headers={**HEADERS, "Cookie": cookie})
-    started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our own local server)
-        body = response.read()
-        return response.status, body, time.perf_counter() - started
-
-
-def wait_up(url: str, cookie: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"waitress exited ({process.returncode}); see var/bench-day-page-waitress.log")
-        try:
-            fetch(url, cookie)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("waitress did not answer within 60 s")
+def cookie_of(viewer: User) -> str:
+    # A returning browser sends its CSRF cookie too: the page does not have to set one.
+    return f"{session_cookie(viewer)}; {settings.CSRF_COOKIE_NAME}={'b' * 32}"
 
 
 def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
-    """Requests per second, latency percentiles and failed requests (non-2xx answers, timeouts)."""
-    headers = [arg for name, value in {**HEADERS, "Cookie": cookie}.items() for arg in ("-H", f"{name}: {value}")]
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout=30s", "--latency", *headers, url]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    failed = int(errors.group(1)) if errors else 0
-    failed += sum(int(n) for n in sockets.groups()) if sockets else 0
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "failed": failed, **latency}
+    """Requests per second, latency and failed requests (non-2xx answers, socket errors and timeouts)."""
+    result = _http.wrk(url, seconds=seconds, connections=connections, headers={"Cookie": cookie})
+    return {**result, "failed": int(result["non_2xx"] + result["errors"])}
 
 
 def check_page(body: bytes, viewer: User) -> None:
@@ -210,40 +125,32 @@ def main(argv: list[str] | None = None) -> list[Result]:
     options.add_argument("--rounds", type=int, default=3, help="wrk runs per URL, alternating")
     options.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
     options.add_argument("--connections", type=int, default=50)
-    options.add_argument("--port", type=int, default=0, help="default: a free port")
     args = options.parse_args(argv)
     if args.quick:
         args.rounds, args.seconds = 1, 3
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed (apt-get install -y wrk)")
-    cache_url = os.environ.get("REDIS_URL", "")
-    if not cache_url.startswith("redis://"):
+    _http.ensure_wrk()
+    if not os.environ.get("REDIS_URL", "").startswith("redis://"):
         raise SystemExit("set REDIS_URL=redis://…: the server caches in Redis as in production")
     _django.migrate()
     day = timezone.now().date()
     team, viewer = build_team(day)
     analyze()
-    cookie = session_cookie(viewer)
-    port = args.port or free_port()
-    base = f"http://127.0.0.1:{port}"
-    page = f"{base}/t/{team.hash_id}/?date={day.isoformat()}"
-    urls = {
+    cookie = cookie_of(viewer)
+    page = f"/t/{team.hash_id}/?date={day.isoformat()}"
+    paths = {
         "page": page,
         # The same page for a day nobody posted: what any signed-in page of this team costs (session, user,
         # team and members, layout), before the first entry.
-        "empty": f"{base}/t/{team.hash_id}/?date={(day - dt.timedelta(days=400)).isoformat()}",
-        "baseline": f"{base}/bench/one-query/",
+        "empty": f"/t/{team.hash_id}/?date={(day - dt.timedelta(days=400)).isoformat()}",
+        "baseline": _http.ONE_QUERY_PATH,
     }
-    process = start_server(port, server_env(port, cache_url))
-    try:
-        wait_up(urls["baseline"], cookie, process)
-        status, body, cold = fetch(page, cookie)
-        _, _, warm = fetch(page, cookie)
+    env = _http.production_env(DB_POOL_MAX_SIZE="20", DYNO="web.1")
+    with _http.serve(env=env) as (base, _server):
+        status, body, cold = _http.fetch(base, page, headers={"Cookie": cookie})
+        _, _, warm = _http.fetch(base, page, headers={"Cookie": cookie})
         check_page(body, viewer)
+        urls = {name: base + path for name, path in paths.items()}
         runs = measure(urls, cookie, args.rounds, args.seconds, args.connections)
-    finally:
-        process.terminate()
-        process.wait(30)
     print(
         f"team of {MEMBERS}, {POSTERS} posted: {ENTRIES} entries, {LIKES} likes, {COMMENTS} comments;"
         f" page {len(body) / 1024:.0f} KB (status {status});"
@@ -261,7 +168,7 @@ def main(argv: list[str] | None = None) -> list[Result]:
         failed = sum(run["failed"] for run in runs[key])
         print(
             f"| {label} | {rps[key]:,.1f} | {', '.join(f'{r:,.0f}' for r in rates)}"
-            f" | {last.get('50', '?')} | {last.get('99', '?')} | {failed} |"
+            f" | {last['p50_ms']:,.0f} ms | {last['p99_ms']:,.0f} ms | {failed} |"
         )
     print()
     if any(run["failed"] for run in runs["page"]):

@@ -11,7 +11,6 @@ Needs PostgreSQL (``DATABASE_URL``), Redis (``REDIS_URL``: broker and cache) and
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,8 +19,8 @@ from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/idt_inbound_bench")
 import _django  # noqa: E402  (Django set up against the benchmark database)
+import _http  # noqa: E402
 import _results  # noqa: E402
-import _web  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -30,10 +29,10 @@ from core.models import Entry, InboundMessage, Team, User  # noqa: E402
 from core.services.accounts import user_signup  # noqa: E402
 from core.services.teams import membership_add, team_create  # noqa: E402
 from portal.celery import app as celery_app  # noqa: E402
-from tests import mailgun  # noqa: E402  (signs posts exactly as Mailgun's forward() route does)
+from tests import mailgun, processes  # noqa: E402  (signs posts exactly as Mailgun's forward() route does)
 
 QUEUE = "bench-inbound"  # the web's parse messages and the measured worker, apart from anything else
-REPLY = (_web.ROOT / "tests/core/reply_corpus/gmail_top_posted.eml").read_text()
+REPLY = (_http.ROOT / "tests/core/reply_corpus/gmail_top_posted.eml").read_text()
 # Each wrk thread takes every n-th prepared post, never one twice (a replay would be a cheaper request).
 LUA = r"""
 local posts, next_post, threads = {}, 0, {}
@@ -94,7 +93,7 @@ def signed_posts(count: int, path: Path) -> None:
         for _ in range(count):
             raw = REPLY.replace("<CAF=gmail-top-1@mail.gmail.com>", f"<{uuid.uuid4().hex}@mail.gmail.com>")
             body, content_type = mailgun.multipart(
-                mailgun.signed_fields(raw, recipient="rocket@" + _web.INBOUND_DOMAIN, key=_web.SIGNING_KEY)
+                mailgun.signed_fields(raw, recipient="rocket@" + _http.INBOUND_DOMAIN, key=_http.SIGNING_KEY)
             )
             out.write(f"{content_type}\t{len(body)}\n".encode() + body)
 
@@ -102,9 +101,9 @@ def signed_posts(count: int, path: Path) -> None:
 def queries_per_reply() -> int:
     """Queries one webhook request runs (in this process, the same view and settings)."""
     raw = REPLY.replace("<CAF=gmail-top-1@mail.gmail.com>", f"<{uuid.uuid4().hex}@mail.gmail.com>")
-    body, content_type = mailgun.multipart(mailgun.signed_fields(raw, key=_web.SIGNING_KEY))
-    anymail = {"MAILGUN_WEBHOOK_SIGNING_KEY": _web.SIGNING_KEY, "WEBHOOK_SECRET": _web.WEBHOOK_SECRET}
-    overrides = {"ANYMAIL": anymail, "INBOUND_DOMAIN": _web.INBOUND_DOMAIN, "ALLOWED_HOSTS": ["testserver"]}
+    body, content_type = mailgun.multipart(mailgun.signed_fields(raw, key=_http.SIGNING_KEY))
+    anymail = {"MAILGUN_WEBHOOK_SIGNING_KEY": _http.SIGNING_KEY, "WEBHOOK_SECRET": _http.WEBHOOK_SECRET}
+    overrides = {"ANYMAIL": anymail, "INBOUND_DOMAIN": _http.INBOUND_DOMAIN, "ALLOWED_HOSTS": ["testserver"]}
     with override_settings(**overrides), CaptureQueriesContext(connection) as q:
         response = Client().generic(
             "POST",
@@ -112,56 +111,36 @@ def queries_per_reply() -> int:
             body,
             content_type=content_type,
             secure=True,
-            HTTP_AUTHORIZATION=mailgun.basic_auth(_web.WEBHOOK_SECRET),
+            HTTP_AUTHORIZATION=mailgun.basic_auth(_http.WEBHOOK_SECRET),
         )
     assert response.status_code == 200, response.status_code
     return len(q.captured_queries)
 
 
 def lua_script(folder: Path) -> Path:
-    auth = mailgun.basic_auth(_web.WEBHOOK_SECRET)
+    auth = mailgun.basic_auth(_http.WEBHOOK_SECRET)
     script = folder / "inbound.lua"
     script.write_text(f'args_auth = "{auth}"\n' + LUA)
     return script
 
 
-def worker_rate(env: dict, log: Path, seconds: float) -> tuple[int, float]:
+def worker_rate(env: dict, seconds: float) -> tuple[int, float]:
     """One worker process (concurrency 1) parsing the stored replies for ``seconds``: (parsed, seconds).
     What it did not reach is forgotten afterwards (queue purged, rows deleted): bench data only."""
     owed = InboundMessage.objects.filter(outcome=InboundMessage.Outcome.RECEIVED)
     pending = owed.count()
     if not pending:
         return 0, 0.0
-    command = [
-        str(_web.BIN / "celery"),
-        "-A",
-        "portal",
-        "worker",
-        "--concurrency=1",
-        "--loglevel=WARNING",
-        "-Q",
-        QUEUE,
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
-    with open(log, "wb") as out:
-        worker = subprocess.Popen(
-            command, cwd=_web.ROOT, env={**env, "DYNO": "worker.bench"}, stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while owed.count() == pending:  # from its first parse on (start-up is not parsing)
-                if time.monotonic() > deadline or worker.poll() is not None:
-                    raise SystemExit(f"the worker parsed nothing (see {log})")
-                time.sleep(0.1)
-            started, first = time.monotonic(), owed.count()
-            while owed.count() and time.monotonic() - started < seconds:
-                time.sleep(0.5)
-            done, took = first - owed.count(), time.monotonic() - started
-        finally:
-            worker.terminate()
-            worker.wait(60)
+    with processes.celery_worker(env={**env, "DYNO": "worker.bench"}, queue=QUEUE, loglevel="WARNING") as worker:
+        deadline = time.monotonic() + 120
+        while owed.count() == pending:  # from its first parse on (start-up is not parsing)
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise SystemExit(f"the worker parsed nothing (see var/test-logs/worker-{QUEUE}.log)")
+            time.sleep(0.1)
+        started, first = time.monotonic(), owed.count()
+        while owed.count() and time.monotonic() - started < seconds:
+            time.sleep(0.5)
+        done, took = first - owed.count(), time.monotonic() - started
     with celery_app.connection_for_write() as connection:
         connection.default_channel.queue_purge(QUEUE)
     owed.delete()
@@ -185,19 +164,19 @@ def main() -> None:
     queries = queries_per_reply()
     folder = Path(tempfile.mkdtemp(prefix="idt-bench-inbound-"))
     script = lua_script(folder)
-    env = _web.web_env(INBOUND_QUEUE=QUEUE)
+    env = _http.production_env(INBOUND_QUEUE=QUEUE)
     entries_before = Entry.objects.count()
     hello, inbound = [], []
-    with _web.waitress(env=env, log=folder / "waitress.log") as base:
-        _web.wrk(base + _web.HELLO_PATH, seconds=2)  # warm-up
+    with _http.serve(env=env) as (base, server):
+        _http.wrk(base + _http.HELLO_PATH, seconds=2)  # warm-up
         for n in range(args.rounds):
-            cpu = _web.cpu_seconds(base)
-            hello.append(_web.wrk(base + _web.HELLO_PATH, connections=args.connections, seconds=args.seconds))
-            hello[-1]["cpu_ms"] = (_web.cpu_seconds(base) - cpu) * 1000 / hello[-1]["requests"]
+            cpu = _http.cpu_seconds(server.pid)
+            hello.append(_http.wrk(base + _http.HELLO_PATH, connections=args.connections, seconds=args.seconds))
+            hello[-1]["cpu_ms"] = (_http.cpu_seconds(server.pid) - cpu) * 1000 / hello[-1]["requests"]
             posts = folder / f"posts-{n}.bin"
             signed_posts(args.posts, posts)  # just before the run: each timestamp must be fresh
-            cpu = _web.cpu_seconds(base)
-            result = _web.wrk(
+            cpu = _http.cpu_seconds(server.pid)
+            result = _http.wrk(
                 base + mailgun.INBOUND_PATH,
                 connections=args.connections,
                 seconds=args.seconds,
@@ -205,7 +184,7 @@ def main() -> None:
                 script_args=[str(posts), "2"],
             )
             time.sleep(0.5)  # the parse messages of the last posts still being sent (this process's CPU)
-            result["cpu_ms"] = (_web.cpu_seconds(base) - cpu) * 1000 / result["requests"]
+            result["cpu_ms"] = (_http.cpu_seconds(server.pid) - cpu) * 1000 / result["requests"]
             if "not 200: 0" not in result["output"]:
                 raise SystemExit(f"the webhook answered something other than 200:\n{result['output']}")
             if "replays: 0" not in result["output"]:
@@ -213,16 +192,16 @@ def main() -> None:
             inbound.append(result)
             print(
                 f"round {n + 1}: hello {hello[-1]['rps']:,.0f} req/s, inbound {inbound[-1]['rps']:,.0f} req/s "
-                f"({inbound[-1]['errors']} non-2xx, socket errors: {inbound[-1]['socket_errors'] or 'none'}); "
+                f"({inbound[-1]['non_2xx']:.0f} non-2xx, {inbound[-1]['errors']:.0f} socket errors); "
                 f"web process CPU per request: hello {hello[-1]['cpu_ms']:.2f} ms, "
                 f"inbound {inbound[-1]['cpu_ms']:.2f} ms; load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
     stored = sum(r["requests"] for r in inbound)
-    with celery_app.connection_for_write() as connection:
-        messages = connection.default_channel.queue_declare(queue=QUEUE, passive=True).message_count
+    with celery_app.connection_for_write() as broker:
+        messages = broker.default_channel.queue_declare(queue=QUEUE, passive=True).message_count
     print(f"parse messages on the queue: {messages:,} for {stored:,} posts stored (several ids to a message)")
-    parsed, seconds = worker_rate(env, folder / "worker.log", args.worker_seconds)
+    parsed, seconds = worker_rate(env, args.worker_seconds)
     median_hello = statistics.median(r["rps"] for r in hello)
     median_inbound = statistics.median(r["rps"] for r in inbound)
     print(f"queries per webhook request: {queries}")

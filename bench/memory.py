@@ -10,7 +10,6 @@ result); the child's RSS after the first ``--warm`` tasks is the baseline, after
 """
 
 import os
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -22,8 +21,7 @@ from _team import session_cookie, team_with_a_day
 from django_celery_results.models import TaskResult
 
 from portal.celery import app as celery_app
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests import processes
 
 
 def web_rss(args) -> tuple[float, float]:
@@ -62,27 +60,8 @@ def _run_tasks(queue: str, count: int, timeout: float) -> None:
 
 def worker_rss(args) -> tuple[float, float]:
     queue = f"bench-memory-{uuid.uuid4().hex[:6]}"
-    worker = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/celery"),
-            "-A",
-            "portal",
-            "worker",
-            "--loglevel=WARNING",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DYNO": f"worker.{queue}"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    env = {**os.environ, "DYNO": f"worker.{queue}"}
+    with processes.celery_worker(env=env, queue=queue, loglevel="WARNING") as worker:
         _run_tasks(queue, args.warm, timeout=300)
         (child,) = _children(worker.pid)
         warm = _http.rss_mb(child)
@@ -91,9 +70,6 @@ def worker_rss(args) -> tuple[float, float]:
         if child_after != child:
             raise RuntimeError("the worker replaced its child process: growth would be hidden")
         after = _http.rss_mb(child)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=60)
     print(f"worker child: {warm:.0f} MB after {args.warm} tasks, {after:.0f} MB after {args.tasks}", flush=True)
     return warm, after
 

@@ -15,13 +15,11 @@ import statistics
 import threading
 import time
 import uuid
-from pathlib import Path
-from tempfile import mkdtemp
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/idt_inbound_bench")
 import _django  # noqa: E402  (Django set up against the benchmark database)
+import _http  # noqa: E402
 import _results  # noqa: E402
-import _web  # noqa: E402
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -32,7 +30,7 @@ from core.services.accounts import user_signup  # noqa: E402
 from tests import mailgun  # noqa: E402
 
 POOL = 20
-REPLY = (_web.ROOT / "tests/core/reply_corpus/gmail_top_posted.eml").read_text()
+REPLY = (_http.ROOT / "tests/core/reply_corpus/gmail_top_posted.eml").read_text()
 
 
 def session_cookie() -> dict:
@@ -52,11 +50,11 @@ def database_url() -> str:
 
 def held_post(base: str, done: list) -> None:
     raw = REPLY.replace("<CAF=gmail-top-1@mail.gmail.com>", f"<{uuid.uuid4().hex}@bench>")
-    body, content_type = mailgun.multipart(mailgun.signed_fields(raw, key=_web.SIGNING_KEY))
+    body, content_type = mailgun.multipart(mailgun.signed_fields(raw, key=_http.SIGNING_KEY))
     headers = {
         "Content-Type": content_type,
-        "Authorization": mailgun.basic_auth(_web.WEBHOOK_SECRET),
-        **_web.FORWARDED,
+        "Authorization": mailgun.basic_auth(_http.WEBHOOK_SECRET),
+        **_http.HTTPS,
     }
     done.append(requests.post(base + mailgun.INBOUND_PATH, data=body, headers=headers, timeout=120).status_code)
 
@@ -68,14 +66,14 @@ def waiting_on_the_lock(dyno: str) -> int:
         ).fetchone()[0]
 
 
-def measure(pool_timeout: str, cookies: dict, loads: int, folder: Path) -> dict:
+def measure(pool_timeout: str, cookies: dict, loads: int) -> dict:
     """Median seconds to the answer with the pool exhausted, its statuses, and the first load after."""
     dyno = f"web.overload{pool_timeout}"
-    env = _web.web_env(
+    env = _http.production_env(
         DYNO=dyno, DB_POOL_MAX_SIZE=str(POOL), DB_POOL_TIMEOUT=pool_timeout, DB_STATEMENT_TIMEOUT_SECONDS="300"
     )
-    with _web.waitress(env=env, log=folder / f"waitress-{pool_timeout}.log") as base:
-        page = lambda: requests.get(base + "/", cookies=cookies, headers=_web.FORWARDED, timeout=120)  # noqa: E731
+    with _http.serve(env=env) as (base, _server):
+        page = lambda: requests.get(base + "/", cookies=cookies, headers=_http.HTTPS, timeout=120)  # noqa: E731
         assert page().status_code == 200
         done: list[int] = []
         with psycopg.connect(database_url()) as blocker:
@@ -118,9 +116,8 @@ def main() -> None:
         args.loads = 3
     _django.migrate()
     cookies = session_cookie()
-    folder = Path(mkdtemp(prefix="idt-bench-overload-"))
-    now = measure("1", cookies, args.loads, folder)  # the web dyno's default
-    before = measure("5", cookies, args.loads, folder)
+    now = measure("1", cookies, args.loads)  # the web dyno's default
+    before = measure("5", cookies, args.loads)
     for label, result in (("DB_POOL_TIMEOUT=1 (web default)", now), ("DB_POOL_TIMEOUT=5 (before)", before)):
         print(
             f"{label}: median {result['seconds']:.2f} s to answer, statuses {result['statuses']}, "

@@ -32,8 +32,7 @@ django.setup()
 import _databases  # noqa: E402
 import _http  # noqa: E402
 from _results import Result, parser, report  # noqa: E402
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from _team import session_cookie  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils.http import urlencode  # noqa: E402
@@ -84,16 +83,6 @@ def fill_to(size: int) -> float:
             cursor.execute(FILL, {"tasks": TASKS, "start": start, "stop": min(start + step - 1, size)})
         cursor.execute(f"VACUUM (ANALYZE) {TABLE}")
         return time.perf_counter() - started
-
-
-def session_cookie(user) -> str:
-    """A logged-in session in the database the server reads, as the login view would leave it."""
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"sessionid={session.session_key}"
 
 
 def views(size: int) -> dict[str, tuple[dict, dict]]:

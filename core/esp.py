@@ -64,10 +64,11 @@ def _mtime(path: Path) -> dt.datetime:
 
 
 class MailgunEvents:
-    """Mailgun's Events API (``GET /v3/<domain>/events``). Events reach it late and out of order, so "no
-    event" proves nothing until ``DELIVERY_PROVIDER_SETTLE_SECONDS`` after the send (the reconciler waits
-    that long); and "not accepted" also needs no message at all accepted for that recipient around the
-    claim, in case Mailgun filed ours under another Message-ID."""
+    """Mailgun's Events API (``GET /v3/<domain>/events``), chosen by ``DELIVERY_MAILGUN_LOOKUP=events``; Mailgun
+    deprecates it in favour of its Logs API (core/esp_mailgun_logs.py, the default). Events reach it late and
+    out of order, so "no event" proves nothing until ``DELIVERY_PROVIDER_SETTLE_SECONDS`` after the send (the
+    reconciler waits that long); and "not accepted" also needs no message at all accepted for that recipient
+    around the claim, in case Mailgun filed ours under another Message-ID."""
 
     name = "Mailgun"
     RETENTION = dt.timedelta(days=2)  # Mailgun keeps events at least 3 days (plan-dependent); stay inside
@@ -130,10 +131,19 @@ def _short(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:300]
 
 
-# EMAIL_BACKEND (or a class it inherits from) → the lookup that can answer for it.
+# DELIVERY_MAILGUN_LOOKUP → the Mailgun API asked (by path: the Logs lookup builds on this module).
+MAILGUN_LOOKUPS = {"logs": "core.esp_mailgun_logs.MailgunLogs", "events": "core.esp.MailgunEvents"}
+
+
+def _mailgun():
+    path = MAILGUN_LOOKUPS.get(settings.DELIVERY_MAILGUN_LOOKUP)
+    return import_string(path)() if path else None  # settings refuse a wrong value at start-up
+
+
+# EMAIL_BACKEND (or a class it inherits from) → what builds the lookup that can answer for it.
 LOOKUPS = {
     "core.mail.FilePerMessageBackend": FileFolder,
-    "anymail.backends.mailgun.EmailBackend": MailgunEvents,
+    "anymail.backends.mailgun.EmailBackend": _mailgun,
 }
 
 
@@ -144,7 +154,7 @@ def lookup_for(backend: str):
     except ImportError:
         return None
     for klass in backend_class.__mro__:
-        found = LOOKUPS.get(f"{klass.__module__}.{klass.__qualname__}")
-        if found:
-            return found()
+        build = LOOKUPS.get(f"{klass.__module__}.{klass.__qualname__}")
+        if build:
+            return build()
     return None

@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from core.web import account_views, email_links, entry_views, member_views, organization_views, team_views, views
+from core.web import (
+    account_views,
+    email_links,
+    entry_views,
+    hook_views,
+    member_views,
+    organization_views,
+    team_views,
+    views,
+)
 from core.web.forms import OwedPasswordResetForm, ThrottledAuthenticationForm
 
 urlpatterns = [
@@ -41,6 +50,12 @@ urlpatterns = [
         name="invitation_resend",
     ),
     path("t/<str:team_hash>/settings/", member_views.team_settings_view, name="team_settings"),
+    path("t/<str:team_hash>/settings/hooks/", hook_views.hooks_view, name="team_hooks"),
+    path("t/<str:team_hash>/settings/hooks/<str:hook_hash>/", hook_views.hook_view, name="team_hook"),
+    path("t/<str:team_hash>/settings/hooks/<str:hook_hash>/rotate/", hook_views.hook_rotate_view, name="hook_rotate"),
+    path("t/<str:team_hash>/settings/hooks/<str:hook_hash>/pause/", hook_views.hook_pause_view, name="hook_pause"),
+    path("t/<str:team_hash>/settings/hooks/<str:hook_hash>/resume/", hook_views.hook_resume_view, name="hook_resume"),
+    path("t/<str:team_hash>/settings/hooks/<str:hook_hash>/delete/", hook_views.hook_delete_view, name="hook_delete"),
     path("t/<str:team_hash>/organization/<str:user_hash>/role/", member_views.org_role_view, name="org_role"),
     path("e/<str:entry_hash>/", entry_views.entry_view, name="entry"),
     path("e/<str:entry_hash>/edit/", entry_views.entry_edit_view, name="entry_edit"),

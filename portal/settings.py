@@ -55,6 +55,8 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or (
 )
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+# Old secret keys still accepted (sessions, password-reset links, secrets at rest) while rotating it.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -215,7 +217,7 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     }
 # Sessions live in the database, never only in the cache: logins and signed-in pages keep working
 # while the cache is down (the database is needed for every page anyway).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "core.sessions"  # Django's database store with a cheaper read
 
 # --- auth, i18n, static --------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -307,6 +309,11 @@ DELIVERY_PROVIDER_TIMEOUT_SECONDS = env.float("DELIVERY_PROVIDER_TIMEOUT_SECONDS
 DELIVERY_PROVIDER_MAX_CHECKS = env.int("DELIVERY_PROVIDER_MAX_CHECKS", default=12)
 DELIVERY_PROVIDER_CHECKS_PER_SWEEP = env.int("DELIVERY_PROVIDER_CHECKS_PER_SWEEP", default=100)
 DELIVERY_PROVIDER_SWEEP_BUDGET_SECONDS = env.float("DELIVERY_PROVIDER_SWEEP_BUDGET_SECONDS", default=20)
+# Which Mailgun API the reconciler asks: "logs" (POST /v1/analytics/logs) or "events" (GET /v3/<domain>/events,
+# which Mailgun deprecates in favour of the Logs API). Same answers; see docs/reliability.md.
+DELIVERY_MAILGUN_LOOKUP = env.str("DELIVERY_MAILGUN_LOOKUP", default="logs").lower()
+if DELIVERY_MAILGUN_LOOKUP not in ("logs", "events"):
+    raise ImproperlyConfigured("DELIVERY_MAILGUN_LOOKUP must be logs or events")
 DELIVERY_MAX_LATENESS_HOURS = env.int("DELIVERY_MAX_LATENESS_HOURS", default=6)
 # An owed email whose dispatch is this old and still not sent was lost (broker down, message dropped,
 # worker killed): the sweeper dispatches it again. Also the pause between attempts after an ESP error.
@@ -329,6 +336,12 @@ WEBHOOK_MAX_PER_TEAM = env.int("WEBHOOK_MAX_PER_TEAM", default=20)
 WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)  # finished deliveries, then pruned
 # Networks exempt from the SSRF guard (comma-separated CIDRs); empty in production. Tests: 127.0.0.1/32.
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+
+# Secrets at rest (core/crypto.py: webhook signing secrets): comma-separated long random strings, the
+# first encrypts, all decrypt. Unset, a key derived from DJANGO_SECRET_KEY (and its fallbacks) is used.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if any(len(key) < 32 for key in FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured("Each FIELD_ENCRYPTION_KEYS key must be a random string of at least 32 characters.")
 
 # --- the public API (core/api/) --------------------------------------------------------------
 # Token auth only (no sessions: no CSRF for scripts), JSON only, errors as {"error": …}. The per-token

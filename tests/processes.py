@@ -97,13 +97,15 @@ def waitress(port: int, *, env: dict, threads: int = 4):
     return running(command, env={**env, "WEB_THREADS": str(threads)}, log_name=f"waitress-{port}")
 
 
-def celery_worker(*, env: dict, queue: str, concurrency: int = 1):
+def celery_worker(*, env: dict, queue: str, concurrency: int = 1, loglevel: str = "INFO"):
+    """A worker on a queue of its own (so it takes only this test's or bench's tasks), its log in
+    ``VAR_DIR/test-logs/worker-<queue>.log``."""
     command = [
         str(BIN / "celery"),
         "-A",
         "portal",
         "worker",
-        "--loglevel=INFO",
+        f"--loglevel={loglevel}",
         f"--concurrency={concurrency}",
         "-Q",
         queue,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("entries/<str:entry_hash>", views.EntryDetailView.as_view(), name="api_entry"),
     path("hooks", hooks.HookListView.as_view(), name="api_hooks"),
     path("hooks/<str:hook_id>", hooks.HookDetailView.as_view(), name="api_hook"),
+    path("hooks/<str:hook_id>/rotate_secret", hooks.HookSecretRotateView.as_view(), name="api_hook_rotate_secret"),
     path("schema", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]

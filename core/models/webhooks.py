@@ -20,14 +20,23 @@ def new_webhook_secret() -> str:
     return secrets.token_hex(32)
 
 
+def all_webhook_events() -> list[str]:
+    return ["entry_created", "entry_updated"]  # WebhookDelivery.Event's values (defined below)
+
+
 class Hook(models.Model):
     hash_id = models.CharField(max_length=16, unique=True, default=new_hash, editable=False)
     team = models.ForeignKey("core.Team", on_delete=models.CASCADE, related_name="hooks")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hooks")
     target_url = models.URLField(max_length=2000)
-    # Signs every body (X-IDT-Signature). Kept readable because signing needs it; shown to the owner once,
-    # when the hook is created, and never displayed again (API, product or portal).
-    secret = models.CharField(max_length=64, default=new_webhook_secret, editable=False)
+    # Signs every body. Encrypted at rest (core/crypto.py) since signing needs it back; the plaintext is
+    # shown to the owner once, when the hook is created or its secret rotated, and never again (API,
+    # product or portal). Written only by core/services/webhooks.py.
+    secret_encrypted = models.TextField(editable=False)
+    # The events this hook is sent (WebhookDelivery.Event values).
+    events = models.JSONField(default=all_webhook_events)
+    # Set while its owner has paused it: nothing is owed to a paused hook.
+    paused_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,13 +10,15 @@
    30 m, 1 h, 2 h and 4 h, then ``failed``. A worker killed mid-send leaves ``sending``: the sweeper
    makes it owed again — at least once, since each attempt carries the same ``X-IDT-Delivery``.
 
-Signature: ``X-IDT-Signature: sha256=<hex>``, the HMAC-SHA256 of the exact body bytes keyed with the
-hook's secret (its UTF-8 text).
+Signature: core/webhook_signing.py — ``X-IDT-Signature-Timestamped: t=<send time>,v1=<hex>`` signed afresh on
+every attempt, and the original ``X-IDT-Signature: sha256=<hex>``. The hook's secret is encrypted at rest
+(core/crypto.py); its plaintext leaves this module only when the hook is created or its secret rotated.
+
+Hooks belong to the member who added them: any member adds one to their team; only its owner changes,
+pauses, rotates or deletes it (the API and the hooks page alike).
 """
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -28,9 +30,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.api.serializers import EntrySerializer
+from core.crypto import SecretUnreadable, reseal, seal, unseal
 from core.models import Entry, Hook, Membership, Team, WebhookAttempt, WebhookDelivery
+from core.models.webhooks import new_webhook_secret
 from core.services.dispatch import hand_out
-from core.webhook_http import TargetRefused, post_json, resolve_target
+from core.webhook_http import PostResult, TargetRefused, post_json, resolve_target
+from core.webhook_signing import signature_headers
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +61,31 @@ def _validated_url(target_url: str) -> str:
     return url
 
 
-def hook_create(*, actor, team: Team, target_url: str) -> Hook:
-    """A hook on a team the actor belongs to. The returned hook's ``secret`` is shown to its owner now
-    and never again."""
+def _validated_events(events) -> list[str]:
+    if events is None:
+        return list(Event.values)
+    chosen = [event for event in Event.values if event in set(events)]  # in a stable order
+    if not chosen or len(chosen) != len(set(events)):
+        raise ValueError(f"Choose at least one event among: {', '.join(Event.values)}.")
+    return chosen
+
+
+def hook_create(*, actor, team: Team, target_url: str, events: list[str] | None = None) -> Hook:
+    """A hook on a team the actor belongs to (every event unless ``events`` says which). The returned
+    hook's ``new_secret`` is its signing secret in plain text, for its owner to copy now: only its
+    ciphertext is stored, and it is never shown again."""
     if actor is None or not _is_member(user_id=actor.pk, team_id=team.pk):
         raise PermissionDenied("Only members of a team add webhooks to it.")
     url = _validated_url(target_url)
+    chosen = _validated_events(events)
+    secret = new_webhook_secret()
     with transaction.atomic():
         Team.objects.select_for_update().filter(pk=team.pk).first()  # the count below holds per team
         if Hook.objects.filter(team=team).count() >= settings.WEBHOOK_MAX_PER_TEAM:
             raise ValueError(f"A team has at most {settings.WEBHOOK_MAX_PER_TEAM} webhooks.")
-        return Hook.objects.create(team=team, user=actor, target_url=url)
+        hook = Hook.objects.create(team=team, user=actor, target_url=url, events=chosen, secret_encrypted=seal(secret))
+    hook.new_secret = secret
+    return hook
 
 
 def _require_owner(*, hook: Hook, actor) -> None:
@@ -74,11 +93,56 @@ def _require_owner(*, hook: Hook, actor) -> None:
         raise PermissionDenied("Only the person who added a webhook changes it.")
 
 
-def hook_update(*, hook: Hook, actor, target_url: str) -> Hook:
+def hook_update(*, hook: Hook, actor, target_url: str | None = None, events: list[str] | None = None) -> Hook:
+    """Change a hook's target and/or its events (None leaves one as it is)."""
     _require_owner(hook=hook, actor=actor)
-    hook.target_url = _validated_url(target_url)
-    hook.save(update_fields=["target_url", "updated_at"])
+    url = _validated_url(target_url) if target_url is not None else hook.target_url
+    chosen = _validated_events(events) if events is not None else hook.events
+    hook.target_url, hook.events = url, chosen  # both checked first: a refusal leaves the object as it was
+    hook.save(update_fields=["target_url", "events", "updated_at"])
     return hook
+
+
+def hook_secret_rotate(*, hook: Hook, actor) -> Hook:
+    """A new signing secret, returned once as ``new_secret``; the old one stops signing at once (deliveries
+    still owed are signed with the new one when sent)."""
+    _require_owner(hook=hook, actor=actor)
+    secret = new_webhook_secret()
+    hook.secret_encrypted = seal(secret)
+    hook.save(update_fields=["secret_encrypted", "updated_at"])
+    hook.new_secret = secret
+    log.info("webhook %s: secret rotated by its owner %s", hook.hash_id, actor.pk)
+    return hook
+
+
+def hook_pause(*, hook: Hook, actor) -> Hook:
+    """Nothing is owed to a paused hook; what it was owed and not yet sent is cancelled."""
+    _require_owner(hook=hook, actor=actor)
+    now = timezone.now()
+    with transaction.atomic():
+        Hook.objects.filter(pk=hook.pk, paused_at__isnull=True).update(paused_at=now, updated_at=now)
+        WebhookDelivery.objects.filter(hook_id=hook.pk, status=Status.PENDING).update(
+            status=Status.CANCELLED, error="the hook was paused by its owner", finished_at=now
+        )
+    hook.refresh_from_db(fields=["paused_at", "updated_at"])
+    return hook
+
+
+def hook_resume(*, hook: Hook, actor) -> Hook:
+    """Changes from now on are sent again (what happened while paused is not)."""
+    _require_owner(hook=hook, actor=actor)
+    Hook.objects.filter(pk=hook.pk).update(paused_at=None, updated_at=timezone.now())
+    hook.refresh_from_db(fields=["paused_at", "updated_at"])
+    return hook
+
+
+def hook_secrets_reencrypt() -> int:
+    """Re-encrypt every hook's secret under the first key (after adding a key, before removing the old
+    one: README, "Secrets at rest"). Raises SecretUnreadable, changing nothing more, on a secret no key opens."""
+    changed = 0
+    for pk, ciphertext in Hook.objects.values_list("pk", "secret_encrypted").iterator(chunk_size=500):
+        changed += Hook.objects.filter(pk=pk, secret_encrypted=ciphertext).update(secret_encrypted=reseal(ciphertext))
+    return changed
 
 
 def hook_delete(*, hook: Hook, actor) -> None:
@@ -105,17 +169,17 @@ def webhook_body(*, entry: Entry, owner) -> str:
     return json.dumps([EntrySerializer(entry, context=context).data], separators=(",", ":"))
 
 
-def signature(*, secret: str, body: bytes) -> str:
-    """The X-IDT-Signature header's value."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def webhook_deliveries_owe(*, entry: Entry, event: str) -> list[int]:
     """Owe one POST per hook of the entry's team (call inside the transaction that changed the entry);
-    they are handed to workers after commit. Hooks whose owner left the team get nothing."""
-    hooks = list(
-        Hook.objects.filter(team_id=entry.team_id, user__memberships__team_id=entry.team_id).select_related("user")
-    )
+    they are handed to workers after commit. Hooks whose owner left the team, paused hooks and hooks
+    that did not ask for this event get nothing."""
+    hooks = [
+        hook
+        for hook in Hook.objects.filter(
+            team_id=entry.team_id, user__memberships__team_id=entry.team_id, paused_at__isnull=True
+        ).select_related("user")
+        if event in hook.events  # at most WEBHOOK_MAX_PER_TEAM rows; JSON containment differs per database
+    ]
     if not hooks:
         return []
     entry = Entry.objects.select_related("team", "author").get(pk=entry.pk)  # updated_at as stored
@@ -201,8 +265,8 @@ def webhook_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -
     if delivery is None:
         return None
     hook = delivery.hook
-    if hook is None or not _is_member(user_id=hook.user_id, team_id=delivery.team_id):
-        why = "the hook no longer exists" if hook is None else "the hook's owner is no longer in the team"
+    why = _why_not_sent(hook, team_id=delivery.team_id)
+    if why:
         WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING).update(
             status=Status.CANCELLED, error=why, finished_at=now
         )
@@ -213,17 +277,7 @@ def webhook_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -
     if not claimed:
         return None
     delivery.refresh_from_db(fields=["attempts"])
-    body = delivery.body.encode()
-    result = post_json(
-        hook.target_url,
-        body=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-IDT-Event": delivery.event,
-            "X-IDT-Delivery": str(delivery.delivery_id),
-            "X-IDT-Signature": signature(secret=hook.secret, body=body),
-        },
-    )
+    result = _post(delivery, hook)
     _record(delivery, started_at=now, result=result)
     code = result.status_code
     if code is not None and 200 <= code < 300:
@@ -240,6 +294,34 @@ def webhook_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -
         error = result.error or f"HTTP {code}"
         _attempt_failed(delivery, now=now, error=error, code=code, claimed_at=now)
     return _refreshed(delivery)
+
+
+def _why_not_sent(hook: Hook | None, *, team_id: int) -> str:
+    if hook is None:
+        return "the hook no longer exists"
+    if hook.paused_at is not None:
+        return "the hook was paused by its owner"
+    if not _is_member(user_id=hook.user_id, team_id=team_id):
+        return "the hook's owner is no longer in the team"
+    return ""
+
+
+def _post(delivery: WebhookDelivery, hook: Hook) -> PostResult:
+    """One POST, signed now: the timestamp is this attempt's own send time, whatever attempt it is."""
+    body = delivery.body.encode()
+    try:
+        secret = unseal(hook.secret_encrypted)
+    except SecretUnreadable:
+        # Retried like a refused POST: restoring the key (FIELD_ENCRYPTION_KEYS) lets the next attempt go.
+        return PostResult(None, 0, "not sent: the hook's secret cannot be decrypted (was a key removed?)")
+    signed = signature_headers(secret=secret, body=body, timestamp=int(timezone.now().timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-IDT-Event": delivery.event,
+        "X-IDT-Delivery": str(delivery.delivery_id),
+        **signed,
+    }
+    return post_json(hook.target_url, body=body, headers=headers)
 
 
 def _record(delivery: WebhookDelivery, *, started_at: dt.datetime, result) -> None:
@@ -281,6 +363,8 @@ def webhook_redeliver(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
     if delivery.hook_id is None or not Hook.objects.filter(pk=delivery.hook_id).exists():
         raise ValueError("That webhook no longer exists; there is nowhere to redeliver to.")
     hook = Hook.objects.get(pk=delivery.hook_id)
+    if hook.paused_at is not None:
+        raise ValueError("Its owner paused that webhook; it is sent nothing until they resume it.")
     now = timezone.now()
     with transaction.atomic():
         again = WebhookDelivery.objects.create(

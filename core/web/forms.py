@@ -2,13 +2,16 @@
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
+from django.utils import translation
 
 from core.emails.reminders import DEFAULT_PROMPT
-from core.models import Membership, Organization, Team, User
+from core.models import Membership, Organization, Team, User, WebhookDelivery
 from core.services.entries import EARLIEST_DAY, MAX_ENTRY_LENGTH
 from core.web.throttle import THROTTLED_MESSAGE, LoginThrottleMixin
 
@@ -76,6 +79,23 @@ class EntryForm(forms.Form):
         if day and day < EARLIEST_DAY:
             raise forms.ValidationError("That day is too long ago.")
         return day
+
+
+def blank_entry_form_fields(day: dt.date | None) -> Mapping[str, str]:
+    """The fields of a blank post form for ``day`` as HTML. Django renders each widget through templates (the
+    larger part of what an empty day page cost); a blank form is the same for everyone on a given day, so it
+    is rendered once per process, day and language."""
+    return _blank_entry_fields(day, translation.get_language())
+
+
+@lru_cache(maxsize=256)
+def _blank_entry_fields(day: dt.date | None, language: str) -> Mapping[str, str]:
+    return MappingProxyType(entry_form_fields(EntryForm(initial={"occurred_on": day})))  # shared: read-only
+
+
+def entry_form_fields(form: EntryForm) -> dict[str, str]:
+    """A form's fields as HTML (a posted one shows its own values and errors)."""
+    return {name: str(form[name]) for name in form.fields}
 
 
 class EntryEditForm(EntryForm):
@@ -180,3 +200,16 @@ class OwedPasswordResetForm(PasswordResetForm):
         from core.services.deliveries import delivery_owe
 
         delivery_owe(kind=Delivery.Kind.PASSWORD_RESET, user=context["user"], to_email=to_email)
+
+
+class HookForm(forms.Form):
+    """A webhook's target and events. The target is checked by the service (the API's SSRF guard), whose
+    refusal the view shows on this field."""
+
+    target_url = forms.CharField(label="Target URL", max_length=2000, widget=forms.URLInput)
+    events = forms.MultipleChoiceField(
+        choices=WebhookDelivery.Event.choices,
+        initial=WebhookDelivery.Event.values,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one event."},
+    )

@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -17,8 +17,8 @@ from core.selectors.teams import membership_for
 from core.services.entries import entries_create_from_lines
 from core.web.charts import stacked_columns
 from core.web.common import posted
-from core.web.day_page import member_sections
-from core.web.forms import EntryForm, ExportForm
+from core.web.day_page import day_page_html, sections_html
+from core.web.forms import EntryForm, ExportForm, blank_entry_form_fields, entry_form_fields
 
 STATS_PERIODS = (7, 30, 90)
 # Pages go a day or a month either way, so the very first and last dates Python knows stay out of reach.
@@ -45,8 +45,9 @@ def team_day_view(request, team_hash):
     today = today_for(request.user)
     day = parse_day(request, request.GET.get("date")) or today
     page = entry_selectors.team_day(team_hash=team_hash, day=day, viewer=request.user)
-    form = EntryForm(posted(request), initial={"occurred_on": day})
-    if request.method == "POST" and form.is_valid():
+    # A GET's blank form is made only if the page's frame is rendered (day_page_html).
+    form = EntryForm(posted(request), initial={"occurred_on": day}) if request.method == "POST" else None
+    if form is not None and form.is_valid():
         on = form.cleaned_data["occurred_on"] or day
         try:
             entries_create_from_lines(
@@ -57,18 +58,20 @@ def team_day_view(request, team_hash):
         else:
             return redirect(f"{request.path}?date={on.isoformat()}")
     members = page.members
-    context = {
-        "member_sections": member_sections(members=members, request=request, team=page.team, day=day, today=today),
-        "team": page.team,
-        "day": day,
-        "today": today,
-        "members": members,
-        "waiting": [m.member for m in members if not m.posted],
-        "form": form,
-        "previous": day - dt.timedelta(days=1),
-        "next": day + dt.timedelta(days=1),
-    }
-    return render(request, "core/team_day.html", context)
+    sections = sections_html(members=members, request=request, team=page.team, day=day, today=today)
+    # A blank form is the same for everyone on this day: its HTML is made once (blank_entry_form_fields).
+    fields = entry_form_fields(form) if form is not None else blank_entry_form_fields(day)
+    html = day_page_html(
+        request=request,
+        team=page.team,
+        day=day,
+        today=today,
+        members=members,
+        form=form,
+        fields=fields,
+        sections=sections,
+    )
+    return HttpResponse(html)
 
 
 @login_required

@@ -8,12 +8,13 @@ from django.utils.html import format_html
 from core.models import Hook, WebhookDelivery
 from ops.admin.base import BigTableAdmin, ReadOnlyAdmin
 
-HOOK_FIELDS = ("hash_id", "team", "user", "target_url", "created_at", "updated_at")  # the secret is not one
+# The secret (encrypted at rest) is not one: support never sees it.
+HOOK_FIELDS = ("hash_id", "team", "user", "target_url", "events", "paused_at", "created_at", "updated_at")
 
 
 @admin.register(Hook)
 class HookAdmin(ReadOnlyAdmin):
-    list_display = ("hash_id", "target_url", "team", "user", "created_at")
+    list_display = ("hash_id", "target_url", "team", "user", "paused_at", "created_at")
     list_select_related = ("team", "user")
     search_fields = ("=hash_id", "target_url")
     fields = HOOK_FIELDS

@@ -91,7 +91,12 @@ def team_overview(*, hash_id: str, now: dt.datetime | None = None) -> TeamOvervi
 def _webhooks(team: Team) -> Integration:
     """Each hook: its target and owner; never its secret."""
     items = [
-        {"name": hook.target_url, "state": f"added by {hook.user.email} on {hook.created_at:%Y-%m-%d}", "hook": hook}
+        {
+            "name": hook.target_url,
+            "state": f"added by {hook.user.email} on {hook.created_at:%Y-%m-%d}"
+            + (f", paused since {hook.paused_at:%Y-%m-%d %H:%M}" if hook.paused_at else ""),
+            "hook": hook,
+        }
         for hook in team_hooks(team=team)
     ]
     return Integration("Webhooks", items, "none: nobody in this team has added a webhook.")

@@ -19,7 +19,7 @@ from core.selectors.entries import open_goals_q, team_day
 from core.services.entries import entry_archive, entry_create, entry_delete, entry_update, goal_complete
 from core.services.social import comment_create, comment_delete, like_toggle
 from core.services.teams import membership_add
-from core.web import soft_cache
+from core.web import day_page, soft_cache
 from tests.conftest import requires_redis
 from tests.factories import UserFactory
 from tests.processes import free_port, wait_for
@@ -46,6 +46,7 @@ def redis_cache(settings):
     url = os.environ["REDIS_URL"]
     prefix = _redis_cache(settings, url)
     soft_cache._skip_until = 0.0
+    day_page.recent.clear()
     yield
     client = redis.Redis.from_url(url)
     for key in client.scan_iter(f"{prefix}:*"):
@@ -77,12 +78,19 @@ def _rendered_sections(response) -> set[str]:
 
 @requires_redis
 def test_it_serves_sections_from_redis_on_the_next_load(client, alice, bob, team, redis_cache):
-    entry_create(author=alice, team=team, text="fuelled the rocket")
+    entry = entry_create(author=alice, team=team, text="fuelled the rocket")
     client.force_login(bob)
     first = _load(client, team)
     again = _load(client, team)
     assert _rendered_sections(first) == SECTION_TEMPLATES
-    assert _rendered_sections(again) == set()  # from Redis, no section or entry template rendered
+    assert _rendered_sections(again) == set()  # from this process's memory
+    day_page.recent.clear()  # as another process would load it
+    shared = _load(client, team)
+    assert _rendered_sections(shared) == set()  # from Redis, no section or entry template rendered
+    tokenless = [
+        re.sub(r'csrfmiddlewaretoken" value="\w+"', "", _entry_html(r.content.decode(), entry)) for r in (shared, again)
+    ]
+    assert tokenless[0] == tokenless[1]  # the same section either way (each response masks its token anew)
     assert "fuelled the rocket" in again.content.decode()
 
 
@@ -292,6 +300,11 @@ def test_it_renders_the_page_uncached_while_redis_is_stopped(client, settings, a
     assert _rendered_sections(_load(client, team)) == set()
 
     stoppable_redis.stop()
+    # This process's own copy of the sections serves the page without asking Redis at all.
+    kept = _load(client, team)
+    assert _rendered_sections(kept) == set() and "fuelled the rocket" in kept.content.decode()
+    assert not soft_cache._skipping()
+    day_page.recent.clear()  # as a process that has not served the page yet (another dyno, a restart)
     down = _load(client, team)
     assert _rendered_sections(down) == SECTION_TEMPLATES and "fuelled the rocket" in down.content.decode()
     entry_update(entry=entry, actor=alice, text="fuelled while the cache was down")
@@ -301,6 +314,8 @@ def test_it_renders_the_page_uncached_while_redis_is_stopped(client, settings, a
 
     stoppable_redis.start()
     soft_cache._skip_until = 0.0  # as when the few seconds have passed
-    _load(client, team)
-    back = _load(client, team)
+    day_page.recent.clear()
+    _load(client, team)  # renders the section Redis missed while it was down, and stores it there
+    day_page.recent.clear()
+    back = _load(client, team)  # from Redis
     assert _rendered_sections(back) == set() and "fuelled while the cache was down" in back.content.decode()

@@ -1,7 +1,7 @@
 """A sender killed between its claim and the provider's answer: the sweeper asks the provider about the
 Message-ID stored at the claim. Accepted → sent; never got it → owed again and sent once; cannot tell →
 interrupted with the reason, asked again later, a bounded number of times. For the mail folder (the
-embedded backend) and Mailgun's Events API (a local fake server)."""
+embedded backend) and Mailgun's Events API (a local fake server); its Logs API: test_reconcile_mailgun_logs.py."""
 
 import datetime as dt
 import time
@@ -185,6 +185,8 @@ def test_it_leaves_a_send_interrupted_with_the_reason_when_the_provider_cannot_b
 
 @pytest.fixture
 def mailgun(settings, fake_mailgun):  # noqa: F811
+    """Mailgun asked through its Events API (the Logs API, the default: test_reconcile_mailgun_logs.py)."""
+    settings.DELIVERY_MAILGUN_LOOKUP = "events"
     settings.DELIVERY_CLAIM_TIMEOUT_SECONDS, settings.DELIVERY_PROVIDER_SETTLE_SECONDS = 60, 600
     return fake_mailgun
 

@@ -96,7 +96,7 @@ def test_it_lets_only_the_owner_change_or_delete_a_hook(hook, bob, charlie, rece
 def test_it_gives_each_hook_its_own_secret(alice, team, receiver):
     one = hook_create(actor=alice, team=team, target_url=receiver.url)
     two = hook_create(actor=alice, team=team, target_url=receiver.url)
-    assert len(one.secret) == 64 and one.secret != two.secret
+    assert len(one.new_secret) == 64 and one.new_secret != two.new_secret
 
 
 @pytest.mark.parametrize(
@@ -250,7 +250,7 @@ def test_it_posts_the_entry_signed_with_the_hooks_secret(alice, bob, team, hook,
     assert request.headers["Content-Type"] == "application/json"
     assert request.headers["X-IDT-Event"] == "entry_created"
     assert request.headers["X-IDT-Delivery"] == str(delivery.delivery_id)
-    expected = hmac.new(hook.secret.encode(), request.body, hashlib.sha256).hexdigest()
+    expected = hmac.new(hook.new_secret.encode(), request.body, hashlib.sha256).hexdigest()
     assert request.headers["X-IDT-Signature"] == f"sha256={expected}"
     (sent,) = json.loads(request.body)
     assert sent["hash_id"] == entry.hash_id and sent["body"] == "Shipped #launch" and sent["status"] == "done"

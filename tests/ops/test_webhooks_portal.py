@@ -1,12 +1,17 @@
 """Support sees each team's hooks (target and owner, never the secret) and every delivery attempt, and
 redelivers one: asked first, audited, through the core service, allowed by role."""
 
+import datetime as dt
+import hashlib
+import hmac
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import Hook, WebhookDelivery
 from core.services.entries import entry_create
-from core.services.webhooks import hook_create, hook_delete, webhook_delivery_send
+from core.services.webhooks import hook_create, hook_delete, hook_pause, webhook_delivery_send
 from ops.models import AuditRecord
 from tests.ops.conftest import client_for
 from tests.webhook_receiver import webhook_receiver
@@ -42,7 +47,7 @@ def test_the_team_page_shows_its_hooks_and_deliveries_never_the_secret(sam, team
     html = client_for(sam).get(reverse("admin:ops_team", args=[team.hash_id])).content.decode()
     assert hook.target_url in html and "added by alice@example.com" in html
     assert f'data-webhook-delivery="{delivery.pk}"' in html and f'data-redeliver="{delivery.pk}"' in html
-    assert hook.secret not in html
+    assert hook.new_secret not in html
     assert "nobody in this team has added a webhook" not in html
 
 
@@ -54,7 +59,7 @@ def test_a_team_without_hooks_says_so(sam, team):
 def test_the_delivery_page_shows_every_attempt(sam, hook, delivery):
     html = client_for(sam).get(reverse("admin:ops_webhook_delivery", args=[delivery.pk])).content.decode()
     assert 'data-attempt="1"' in html and "500" in html and str(delivery.delivery_id) in html
-    assert "Shipped the webhooks" in html and hook.secret not in html
+    assert "Shipped the webhooks" in html and hook.new_secret not in html
 
 
 def test_the_hook_admin_never_shows_the_secret(root, hook):
@@ -62,7 +67,7 @@ def test_the_hook_admin_never_shows_the_secret(root, hook):
     for url in (reverse("admin:core_hook_changelist"), reverse("admin:core_hook_change", args=[hook.pk])):
         response = client.get(url)
         assert response.status_code == 200 and hook.target_url in response.content.decode()
-        assert hook.secret not in response.content.decode()
+        assert hook.new_secret not in response.content.decode()
 
 
 def test_support_redelivers_after_confirming(sam, hook, delivery, receiver):
@@ -76,7 +81,7 @@ def test_support_redelivers_after_confirming(sam, hook, delivery, receiver):
     assert again.body == delivery.body and again.status == WebhookDelivery.Status.PENDING
     record = AuditRecord.objects.get(action="webhook.redeliver")
     assert record.actor == sam and record.parameters["redelivery"] == again.pk and record.result == "ok"
-    assert hook.secret not in str(record.parameters) + record.detail
+    assert hook.new_secret not in str(record.parameters) + record.detail
     assert webhook_delivery_send(delivery_id=again.pk).status == WebhookDelivery.Status.SENT
     assert receiver.requests[-1].body == receiver.requests[0].body
 
@@ -103,6 +108,26 @@ def test_a_redelivery_to_a_deleted_hook_is_refused_and_audited(sam, alice, hook,
     assert "no longer exists" in response.content.decode()
     assert AuditRecord.objects.get(action="webhook.redeliver").result == "failed"
     assert not WebhookDelivery.objects.filter(redelivery_of=delivery).exists()
+
+
+def test_a_redelivery_to_a_paused_hook_is_refused_and_the_team_page_says_paused(sam, alice, team, hook, delivery):
+    hook_pause(hook=hook, actor=alice)
+    response = client_for(sam).post(reverse(REDELIVER), {"delivery": delivery.pk, "confirmed": "yes"}, follow=True)
+    assert "paused that webhook" in response.content.decode()
+    assert not WebhookDelivery.objects.filter(redelivery_of=delivery).exists()
+    assert "paused since" in client_for(sam).get(reverse("admin:ops_team", args=[team.hash_id])).content.decode()
+
+
+def test_a_redelivery_is_signed_with_its_own_send_time(sam, hook, delivery, receiver):
+    client_for(sam).post(reverse(REDELIVER), {"delivery": delivery.pk, "confirmed": "yes"})
+    again = WebhookDelivery.objects.get(redelivery_of=delivery)
+    WebhookDelivery.objects.filter(pk=again.pk).update(created_at=again.created_at - dt.timedelta(days=2))
+    before = int(timezone.now().timestamp())
+    webhook_delivery_send(delivery_id=again.pk)
+    stamp, mac = receiver.requests[-1].headers["X-IDT-Signature-Timestamped"].removeprefix("t=").split(",v1=")
+    assert int(stamp) >= before  # its send time, not when the entry changed or the redelivery was asked
+    signed = stamp.encode() + b"." + receiver.requests[-1].body
+    assert mac == hmac.new(hook.new_secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def test_an_unknown_delivery_is_a_clear_refusal(sam):

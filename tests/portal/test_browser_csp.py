@@ -6,6 +6,7 @@ from django_celery_beat.models import CrontabSchedule
 
 from core.services.entries import entries_create_from_lines
 from core.services.social import comment_create, like_toggle
+from core.services.webhooks import hook_create
 from ops.selectors.maintenance import maintenance_forget
 from ops.services.maintenance import maintenance_set
 from tests.ops.conftest import _staff
@@ -43,8 +44,10 @@ def _a_busy_team(alice, bob, team):
     return entries[0]
 
 
-def test_it_loads_every_main_page_without_a_csp_violation(page, alice, bob, team):
+def test_it_loads_every_main_page_without_a_csp_violation(page, alice, bob, team, settings):
     entry = _a_busy_team(alice, bob, team)
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    hook = hook_create(actor=alice, team=team, target_url="http://127.0.0.1:9/hook")
     watch = Violations(page)
     for path in ("/", "/accounts/login/", "/accounts/signup/", "/accounts/password_reset/", "/admin/login/"):
         watch.visit(path)
@@ -64,6 +67,8 @@ def test_it_loads_every_main_page_without_a_csp_violation(page, alice, bob, team
         f"{t}/search/?q=docs",
         f"{t}/members/",
         f"{t}/settings/",
+        f"{t}/settings/hooks/",
+        f"{t}/settings/hooks/{hook.hash_id}/",
         f"/e/{entry.hash_id}/",
         "/u/settings/",
         "/notifications/",

@@ -3,10 +3,11 @@ sees or changes it — charlie gets alice's hooks by no path, id or guess."""
 
 import pytest
 
+from core.crypto import unseal
 from core.models import Hook
 from core.services.webhooks import hook_create
 
-HOOK_FIELDS = {"id", "target_url", "created_at", "updated_at", "team", "user"}
+HOOK_FIELDS = {"id", "target_url", "events", "paused", "created_at", "updated_at", "team", "user"}
 NO_WEBHOOK = {"error": "You do not have access to that webhook"}
 
 
@@ -28,13 +29,13 @@ def test_it_creates_a_hook_and_shows_its_secret_once(as_alice, alice, team):
     assert response.status_code == 201
     body = response.json()
     hook = Hook.objects.get(hash_id=body["id"])
-    assert set(body) == HOOK_FIELDS | {"secret"} and body["secret"] == hook.secret
+    assert set(body) == HOOK_FIELDS | {"secret"} and body["secret"] == unseal(hook.secret_encrypted)
     assert body["target_url"] == URL
     assert body["team"] == {"hash_id": team.hash_id, "name": "Rocket"}
     assert body["user"] == {"hash_id": alice.hash_id, "full_name": "Alice Archer", "email_address": alice.email}
     assert len(body["created_at"].split(".")[1]) == len("123+00:00")
     again = as_alice.get(f"/api/v2/hooks/{hook.hash_id}").json()
-    assert set(again) == HOOK_FIELDS and hook.secret not in str(as_alice.get("/api/v2/hooks").json())
+    assert set(again) == HOOK_FIELDS and body["secret"] not in str(as_alice.get("/api/v2/hooks").json())
 
 
 def test_it_takes_form_fields_too(as_alice, team):
@@ -159,8 +160,56 @@ def test_without_a_token_there_is_nothing(anonymous, alices_hook):
         assert response.status_code == 401 and response.json() == {"error": "Invalid API Authentication"}
 
 
+def test_events_and_pause_are_optional_and_change_through_put(as_alice, team):
+    created = as_alice.post("/api/v2/hooks", {"target_url": URL, "team_id": team.hash_id}).json()
+    assert created["events"] == ["entry_created", "entry_updated"] and created["paused"] is False
+    chosen = as_alice.post(
+        "/api/v2/hooks", {"target_url": URL, "team_id": team.hash_id, "events": ["entry_updated"]}, format="json"
+    )
+    assert chosen.status_code == 201 and chosen.json()["events"] == ["entry_updated"]
+    hook_id = created["id"]
+    paused = as_alice.patch(f"/api/v2/hooks/{hook_id}", {"paused": True}, format="json")
+    assert paused.status_code == 200 and paused.json()["paused"] is True
+    assert Hook.objects.get(hash_id=hook_id).paused_at is not None
+    changed = as_alice.put(
+        f"/api/v2/hooks/{hook_id}",
+        "events=entry_created&paused=false",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert changed.json()["events"] == ["entry_created"] and changed.json()["paused"] is False
+    assert changed.json()["target_url"] == URL
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"events": ["entry_deleted"]}, "Choose at least one event"),
+        ({"events": []}, "Choose at least one event"),
+        ({"events": [1]}, "events must be a list of event names"),
+        ({"paused": "maybe"}, "paused must be true or false"),
+    ],
+)
+def test_bad_events_or_pause_get_a_clear_400(as_alice, alices_hook, data, error):
+    response = as_alice.put(f"/api/v2/hooks/{alices_hook.hash_id}", data, format="json")
+    assert response.status_code == 400 and error in response.json()["error"]
+    assert Hook.objects.get(pk=alices_hook.pk).events == ["entry_created", "entry_updated"]
+
+
+def test_the_owner_rotates_the_secret_and_sees_the_new_one_once(as_alice, as_bob, as_charlie, alices_hook):
+    for someone in (as_bob, as_charlie):
+        refused = someone.post(f"/api/v2/hooks/{alices_hook.hash_id}/rotate_secret")
+        assert refused.status_code == 401 and refused.json() == NO_WEBHOOK
+    assert unseal(Hook.objects.get(pk=alices_hook.pk).secret_encrypted) == alices_hook.new_secret
+    rotated = as_alice.post(f"/api/v2/hooks/{alices_hook.hash_id}/rotate_secret")
+    assert rotated.status_code == 200 and set(rotated.json()) == HOOK_FIELDS | {"secret"}
+    secret = rotated.json()["secret"]
+    assert secret != alices_hook.new_secret and unseal(Hook.objects.get(pk=alices_hook.pk).secret_encrypted) == secret
+    assert secret not in as_alice.get(f"/api/v2/hooks/{alices_hook.hash_id}").content.decode()
+
+
 def test_the_schema_describes_the_hooks_endpoints(anonymous):
     schema = anonymous.get("/api/v2/schema", headers={"Accept": "application/json"})
     assert schema.status_code == 200
     text = schema.content.decode()
     assert "/api/v2/hooks/{hook_id}" in text and "CreatedHook" in text
+    assert "/api/v2/hooks/{hook_id}/rotate_secret" in text

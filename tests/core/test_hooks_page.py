@@ -1,0 +1,200 @@
+"""The team's Webhooks page: the API's rule on the web — any member adds hooks to their team, only a hook's
+owner sees or changes it (a team admin included gets a 404 for someone else's), non-members get a 404 for
+all of it — every write through core/services/webhooks.py, the secret shown once, CSRF and bad input."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from core.crypto import unseal
+from core.models import Hook, WebhookDelivery
+from core.services.entries import entry_create
+from core.services.webhooks import hook_create, webhook_delivery_send
+from tests.webhook_receiver import webhook_receiver
+
+ACTIONS = ("hook_rotate", "hook_pause", "hook_resume", "hook_delete")
+
+
+@pytest.fixture(autouse=True)
+def _loopback_allowed(settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+
+
+@pytest.fixture
+def receiver():
+    with webhook_receiver(200) as server:
+        yield server
+
+
+@pytest.fixture
+def alices_hook(alice, team, receiver) -> Hook:
+    """alice owns the team (its admin) and this hook."""
+    return hook_create(actor=alice, team=team, target_url=receiver.url)
+
+
+def _as(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _hook_urls(team, hook):
+    args = [team.hash_id, hook.hash_id]
+    return [reverse("team_hook", args=args)] + [reverse(name, args=args) for name in ACTIONS]
+
+
+def test_a_member_adds_a_hook_and_sees_its_secret_once(bob, team, receiver):
+    client = _as(bob)
+    page = client.get(reverse("team_hooks", args=[team.hash_id]))
+    assert page.status_code == 200 and "You have no webhooks on this team yet." in page.content.decode()
+    assert 'class="error"' not in page.content.decode()  # the form is bound only on POST
+    answer = client.post(
+        reverse("team_hooks", args=[team.hash_id]), {"target_url": receiver.url, "events": ["entry_created"]}
+    )
+    hook = Hook.objects.get(user=bob, team=team)
+    secret = unseal(hook.secret_encrypted)
+    assert answer.status_code == 200 and secret in answer.content.decode()
+    assert "no-store" in answer["Cache-Control"]
+    assert hook.events == ["entry_created"] and hook.target_url == receiver.url
+    for url in (reverse("team_hooks", args=[team.hash_id]), reverse("team_hook", args=[team.hash_id, hook.hash_id])):
+        shown = client.get(url)
+        assert shown.status_code == 200 and receiver.url in shown.content.decode()
+        assert secret not in shown.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data, error",
+    [
+        ({"target_url": "http://169.254.169.254/latest", "events": ["entry_created"]}, "cloud metadata address"),
+        ({"target_url": "http://10.0.0.7/hook", "events": ["entry_created"]}, "a private address"),
+        ({"target_url": "ftp://example.com/x", "events": ["entry_created"]}, "starts with http:// or https://"),
+        ({"target_url": "", "events": ["entry_created"]}, "This field is required."),
+        ({"target_url": "http://127.0.0.1:9/", "events": []}, "Choose at least one event."),
+        ({"target_url": "http://127.0.0.1:9/", "events": ["entry_deleted"]}, "Select a valid choice."),
+    ],
+)
+def test_bad_input_gets_a_clear_error_and_saves_nothing(bob, team, settings, data, error):
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    answer = _as(bob).post(reverse("team_hooks", args=[team.hash_id]), data)
+    assert answer.status_code == 200 and error in answer.content.decode()
+    assert not Hook.objects.exists()
+
+
+def test_the_team_limit_is_said_on_the_form(bob, team, settings, receiver):
+    settings.WEBHOOK_MAX_PER_TEAM = 1
+    hook_create(actor=bob, team=team, target_url=receiver.url)
+    answer = _as(bob).post(
+        reverse("team_hooks", args=[team.hash_id]), {"target_url": receiver.url, "events": ["entry_created"]}
+    )
+    assert "A team has at most 1 webhooks." in answer.content.decode() and Hook.objects.count() == 1
+
+
+def test_each_member_sees_only_their_own_hooks(alice, bob, team, alices_hook, receiver):
+    bobs = hook_create(actor=bob, team=team, target_url=receiver.url + "?bob")
+    alices_page = _as(alice).get(reverse("team_hooks", args=[team.hash_id])).content.decode()
+    assert f'data-hook="{alices_hook.hash_id}"' in alices_page and bobs.hash_id not in alices_page
+    assert "Other members have 1 more" in alices_page
+
+
+def test_a_teammate_gets_a_404_for_someone_elses_hook_and_changes_nothing(bob, team, alices_hook):
+    client = _as(bob)
+    for url in _hook_urls(team, alices_hook):
+        assert client.post(url, {"target_url": "http://127.0.0.1:9/x", "events": ["entry_created"]}).status_code == 404
+    assert client.get(reverse("team_hook", args=[team.hash_id, alices_hook.hash_id])).status_code == 404
+    after = Hook.objects.get(pk=alices_hook.pk)
+    assert after.target_url == alices_hook.target_url and after.paused_at is None
+    assert unseal(after.secret_encrypted) == alices_hook.new_secret
+
+
+def test_a_team_admin_does_not_manage_a_members_hook_as_in_the_api(alice, bob, team, receiver):
+    bobs = hook_create(actor=bob, team=team, target_url=receiver.url)
+    client = _as(alice)
+    for url in _hook_urls(team, bobs):
+        assert client.post(url).status_code == 404
+    assert Hook.objects.filter(pk=bobs.pk, paused_at__isnull=True).exists()
+
+
+def test_someone_outside_the_team_gets_a_404_for_all_of_it(charlie, team, alices_hook, receiver):
+    client = _as(charlie)
+    assert client.get(reverse("team_hooks", args=[team.hash_id])).status_code == 404
+    answer = client.post(
+        reverse("team_hooks", args=[team.hash_id]), {"target_url": receiver.url, "events": ["entry_created"]}
+    )
+    assert answer.status_code == 404 and Hook.objects.count() == 1
+    for url in _hook_urls(team, alices_hook):
+        assert client.post(url).status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_log_in(team, alices_hook):
+    for url in [reverse("team_hooks", args=[team.hash_id]), *_hook_urls(team, alices_hook)]:
+        answer = Client().post(url)
+        assert answer.status_code == 302 and reverse("login") in answer["Location"]
+
+
+def test_the_owner_changes_rotates_pauses_resumes_and_deletes(alice, team, alices_hook, receiver):
+    client, args = _as(alice), [team.hash_id, alices_hook.hash_id]
+    saved = client.post(
+        reverse("team_hook", args=args), {"target_url": receiver.url + "?v=2", "events": ["entry_updated"]}
+    )
+    assert saved.status_code == 302
+    hook = Hook.objects.get(pk=alices_hook.pk)
+    assert hook.target_url == receiver.url + "?v=2" and hook.events == ["entry_updated"]
+
+    rotated = client.post(reverse("hook_rotate", args=args))
+    new_secret = unseal(Hook.objects.get(pk=hook.pk).secret_encrypted)
+    assert new_secret != alices_hook.new_secret and new_secret in rotated.content.decode()
+    assert "no-store" in rotated["Cache-Control"]
+
+    assert client.post(reverse("hook_pause", args=args)).status_code == 302
+    assert Hook.objects.get(pk=hook.pk).paused_at is not None
+    assert "paused since" in client.get(reverse("team_hook", args=args)).content.decode()
+    client.post(reverse("hook_resume", args=args))
+    assert Hook.objects.get(pk=hook.pk).paused_at is None
+
+    assert client.post(reverse("hook_delete", args=args))["Location"] == reverse("team_hooks", args=[team.hash_id])
+    assert not Hook.objects.filter(pk=hook.pk).exists()
+
+
+def test_a_bad_change_shows_its_error_and_keeps_the_hook(alice, team, alices_hook):
+    args = [team.hash_id, alices_hook.hash_id]
+    answer = _as(alice).post(
+        reverse("team_hook", args=args), {"target_url": "http://192.168.1.1/", "events": ["entry_created"]}
+    )
+    assert answer.status_code == 200 and "a private address" in answer.content.decode()
+    assert Hook.objects.get(pk=alices_hook.pk).target_url == alices_hook.target_url
+
+
+def test_the_hook_page_shows_its_recent_deliveries(alice, bob, team, alices_hook, receiver):
+    receiver.answer(500)
+    entry_create(author=bob, team=team, text="Shipped it")
+    delivery = webhook_delivery_send(delivery_id=WebhookDelivery.objects.get(hook=alices_hook).pk)
+    html = _as(alice).get(reverse("team_hook", args=[team.hash_id, alices_hook.hash_id])).content.decode()
+    assert f'data-delivery="{delivery.delivery_id}"' in html and "HTTP 500" in html and "pending" in html
+
+
+def test_actions_are_post_only_and_need_the_csrf_token(alice, team, alices_hook):
+    client = _as(alice)
+    for name in ACTIONS:
+        assert client.get(reverse(name, args=[team.hash_id, alices_hook.hash_id])).status_code == 405
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    for url in [reverse("team_hooks", args=[team.hash_id]), *_hook_urls(team, alices_hook)]:
+        assert browser.post(url, {"target_url": "http://127.0.0.1:9/", "events": ["entry_created"]}).status_code == 403
+    assert Hook.objects.filter(pk=alices_hook.pk, paused_at__isnull=True).count() == 1 == Hook.objects.count()
+
+
+def test_the_pages_carry_the_csp_and_no_inline_code(alice, team, alices_hook):
+    client = _as(alice)
+    for url in (
+        reverse("team_hooks", args=[team.hash_id]),
+        reverse("team_hook", args=[team.hash_id, alices_hook.hash_id]),
+    ):
+        answer = client.get(url)
+        html = answer.content.decode()
+        assert "default-src 'self'" in answer["Content-Security-Policy"]
+        assert "<script>" not in html and " style=" not in html and "<style" not in html and " onclick" not in html
+
+
+def test_team_settings_link_to_the_page(bob, team):
+    html = _as(bob).get(reverse("team_settings", args=[team.hash_id])).content.decode()
+    assert reverse("team_hooks", args=[team.hash_id]) in html
