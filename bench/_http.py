@@ -203,6 +203,12 @@ def _ms(text: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far, user and system, all its threads (Linux ``/proc``), seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process (Linux ``/proc``), megabytes."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -167,12 +167,15 @@ def main() -> None:
     env = _http.production_env(INBOUND_QUEUE=QUEUE)
     entries_before = Entry.objects.count()
     hello, inbound = [], []
-    with _http.serve(env=env) as (base, _server):
+    with _http.serve(env=env) as (base, server):
         _http.wrk(base + _http.HELLO_PATH, seconds=2)  # warm-up
         for n in range(args.rounds):
+            cpu = _http.cpu_seconds(server.pid)
             hello.append(_http.wrk(base + _http.HELLO_PATH, connections=args.connections, seconds=args.seconds))
+            hello[-1]["cpu_ms"] = (_http.cpu_seconds(server.pid) - cpu) * 1000 / hello[-1]["requests"]
             posts = folder / f"posts-{n}.bin"
             signed_posts(args.posts, posts)  # just before the run: each timestamp must be fresh
+            cpu = _http.cpu_seconds(server.pid)
             result = _http.wrk(
                 base + mailgun.INBOUND_PATH,
                 connections=args.connections,
@@ -180,6 +183,8 @@ def main() -> None:
                 script=script,
                 script_args=[str(posts), "2"],
             )
+            time.sleep(0.5)  # the parse messages of the last posts still being sent (this process's CPU)
+            result["cpu_ms"] = (_http.cpu_seconds(server.pid) - cpu) * 1000 / result["requests"]
             if "not 200: 0" not in result["output"]:
                 raise SystemExit(f"the webhook answered something other than 200:\n{result['output']}")
             if "replays: 0" not in result["output"]:
@@ -187,13 +192,23 @@ def main() -> None:
             inbound.append(result)
             print(
                 f"round {n + 1}: hello {hello[-1]['rps']:,.0f} req/s, inbound {inbound[-1]['rps']:,.0f} req/s "
-                f"({inbound[-1]['non_2xx']:.0f} non-2xx, {inbound[-1]['errors']:.0f} socket errors)"
+                f"({inbound[-1]['non_2xx']:.0f} non-2xx, {inbound[-1]['errors']:.0f} socket errors); "
+                f"web process CPU per request: hello {hello[-1]['cpu_ms']:.2f} ms, "
+                f"inbound {inbound[-1]['cpu_ms']:.2f} ms; load average {os.getloadavg()[0]:.1f}",
+                flush=True,
             )
     stored = sum(r["requests"] for r in inbound)
+    with celery_app.connection_for_write() as broker:
+        messages = broker.default_channel.queue_declare(queue=QUEUE, passive=True).message_count
+    print(f"parse messages on the queue: {messages:,} for {stored:,} posts stored (several ids to a message)")
     parsed, seconds = worker_rate(env, args.worker_seconds)
     median_hello = statistics.median(r["rps"] for r in hello)
     median_inbound = statistics.median(r["rps"] for r in inbound)
     print(f"queries per webhook request: {queries}")
+    print(
+        f"web process CPU per request (median): inbound {statistics.median(r['cpu_ms'] for r in inbound):.2f} ms, "
+        f"hello {statistics.median(r['cpu_ms'] for r in hello):.2f} ms"
+    )
     print(
         f"inbound p50 {statistics.median(r['p50_ms'] for r in inbound):.1f} ms, "
         f"p99 {statistics.median(r['p99_ms'] for r in inbound):.1f} ms; hello p50 "

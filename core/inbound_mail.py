@@ -8,6 +8,7 @@ from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.parser import BytesParser
 from email.policy import compat32
+from email.utils import getaddresses
 
 from anymail.inbound import AnymailInboundMessage
 from django.conf import settings
@@ -17,6 +18,7 @@ from core.replies import decode_text
 # Support reads the stored copy; a 20 MB pasted log need not be kept whole (the reply is parsed first).
 MAX_STORED_RAW_BYTES = 1024 * 1024
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_BLANK_LINE = re.compile(rb"\n\r?\n")  # where a message's headers end at the latest
 # The stdlib email parser raises these (and anymail ValueError subclasses) on hostile headers.
 MALFORMED = (ValueError, LookupError, IndexError, TypeError, AttributeError, OverflowError)
 
@@ -31,8 +33,26 @@ def clean(value) -> str:
 
 def headers(mime: bytes) -> AnymailInboundMessage:
     """The headers alone, read as they are (compat32, no header registry): a tenth of a millisecond
-    where the full parse takes milliseconds. What the webhook's request reads; the worker parses all."""
-    return BytesParser(AnymailInboundMessage, policy=compat32).parsebytes(mime, headersonly=True)
+    where the full parse takes milliseconds. What the webhook's request reads; the worker parses all.
+
+    Only the bytes up to the first empty line are read: the parser would otherwise split a 20 MB body
+    into lines to keep as a payload nobody reads. (Its headers end there at the latest; a line it
+    cannot read as a header ends them earlier, and it does so on the shorter input too.)"""
+    end = _BLANK_LINE.search(mime)
+    return BytesParser(AnymailInboundMessage, policy=compat32).parsebytes(
+        mime[: end.end()] if end else mime, headersonly=True
+    )
+
+
+def sender_preview(message) -> str:
+    """The From address of a headers-only read, by the stdlib's own address parser (anymail's reading,
+    which :func:`sender` gives the worker, builds a header-registry address for each: most of the
+    webhook's header work). What the inbound log shows until the worker writes the exact one."""
+    try:
+        found = getaddresses(message.get_all("From") or [])
+    except MALFORMED:
+        return ""
+    return clean(", ".join(address for _, address in found if address))
 
 
 def message_id(message, mime: bytes) -> str:
@@ -87,17 +107,20 @@ def sender(message) -> tuple[str, str]:
 
 
 def team_recipient(message) -> str:
-    domain = settings.INBOUND_DOMAIN.lower()
+    domain = "@" + settings.INBOUND_DOMAIN.lower()
+    # The envelope first: "To: undisclosed-recipients:;" (Bcc) names nobody, and when the envelope is a
+    # team address (as the provider posts it) the headers' addresses need not be parsed at all.
+    envelope = clean(message.envelope_recipient or "")
+    if envelope.lower().endswith(domain):
+        return envelope.lower()
     try:
-        # "To: undisclosed-recipients:;" (Bcc) names nobody: the envelope still does.
         listed = [a.addr_spec for a in message.to + message.cc]
     except MALFORMED:
         listed = []
-    candidates = [clean(a) for a in [message.envelope_recipient or "", *listed]]
-    for address in candidates:
-        if address.lower().endswith("@" + domain):
+    for address in map(clean, listed):
+        if address.lower().endswith(domain):
             return address.lower()
-    return (candidates[0] or "").lower()
+    return envelope.lower()
 
 
 def is_automated(message) -> bool:

@@ -277,6 +277,9 @@ INBOUND_MAX_FIELDS = env.int("INBOUND_MAX_FIELDS", default=100)
 INBOUND_QUEUE = env.str("INBOUND_QUEUE", default="celery")
 INBOUND_REDISPATCH_AFTER_SECONDS = env.int("INBOUND_REDISPATCH_AFTER_SECONDS", default=2 * 60)
 INBOUND_MAX_PARSE_ATTEMPTS = env.int("INBOUND_MAX_PARSE_ATTEMPTS", default=5)
+# A busy web process sends the parses owed meanwhile as one message of at most this many ids, which one
+# worker parses in turn (a few seconds of work at most, so several workers still share a burst).
+INBOUND_PARSE_BATCH = env.int("INBOUND_PARSE_BATCH", default=20)
 ANYMAIL = {
     key: value
     for key, value in {

@@ -12,7 +12,13 @@ from core.services.deliveries import (
     delivery_owed_before_the_outbox,
     delivery_send,
 )
-from core.services.inbound import inbound_messages_prune, inbound_parse, inbound_replies_send, inbound_sweep
+from core.services.inbound import (
+    inbound_messages_prune,
+    inbound_parse,
+    inbound_parse_many,
+    inbound_replies_send,
+    inbound_sweep,
+)
 from core.services.logins import login_failures_prune
 from core.services.notification_emails import notifications_email_due
 from core.services.webhooks import webhook_deliveries_prune, webhook_deliveries_sweep, webhook_delivery_send
@@ -78,6 +84,14 @@ def parse_inbound(*, inbound_id: int) -> dict:
     failure leaves it owed and the sweeper hands it out again, so there is no Celery retry."""
     inbound = inbound_parse(inbound_id=inbound_id)
     return {"inbound": inbound_id, "outcome": inbound.outcome if inbound else "not-owed"}
+
+
+@shared_task(name="scheduled.inbound_parse_many", ignore_result=True)
+def parse_inbound_many(*, inbound_ids: list[int]) -> dict:
+    """The stored emails a busy web process handed out in one message, parsed in turn; each as
+    ``scheduled.inbound_parse`` would (once, under its row's lock), so a redelivery changes nothing."""
+    outcomes = inbound_parse_many(inbound_ids=inbound_ids)
+    return {"inbound": list(outcomes), "outcomes": list(outcomes.values())}
 
 
 @shared_task(name="scheduled.inbound_sweep")

@@ -15,6 +15,7 @@
 """
 
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ from core.emails.reminders import reminder_day
 from core.localtime import zone_for
 from core.models import InboundMessage, InboundToken, Team
 from core.replies import body_texts, reply_lines, reply_text
+from core.rows import InsertPlan, Row, insert_unless_present
 from core.selectors.people import user_for_email
 from core.services.dispatch import hand_out
 from core.services.entries import entry_create
@@ -79,11 +81,12 @@ def inbound_store(
     # has parsed the message (it then writes the exact values).
     head = inbound_mail.headers(mime)
     head.envelope_recipient = esp_fields.get("envelope_recipient")
-    inbound = InboundMessage(
+    message = Row(
+        InboundMessage,
         message_id=inbound_mail.message_id(head, mime),
         received_at=received_at or now,
         esp=esp,
-        from_email=inbound_mail.sender(head)[0][:320],
+        from_email=inbound_mail.sender_preview(head)[:320],
         to_email=inbound_mail.team_recipient(head)[:320],
         subject=inbound_mail.subject_preview(head)[:998],
         mime=mime,
@@ -91,78 +94,58 @@ def inbound_store(
         parse_dispatched_at=now,
     )
     if token is not None and connection.vendor == "postgresql":
-        inbound_id = _store_in_one_statement(token, inbound)
+        inbound_id = _store_in_one_statement(_token_row(token), message)
     else:
         with transaction.atomic():
             if token is not None and not _token_first_use(token):
                 return None
-            inbound_id = _insert_unless_present(inbound)
+            inbound_id = insert_unless_present(message)
     if inbound_id is not None:
         transaction.on_commit(lambda: inbound_dispatch(ids=[inbound_id], enqueue=enqueue))
     return inbound_id
 
 
-def _store_in_one_statement(token: WebhookToken, inbound: InboundMessage) -> int | None:
+def _store_in_one_statement(token: Row, message: Row) -> int | None:
     """PostgreSQL: the token and the message in one statement, atomic by itself (no BEGIN and COMMIT
     round trips, the webhook's main cost after parsing moved out); the message only if the token is new."""
-    row = _token_row(token)
-    token_table, token_columns, token_params = _values(row)
-    table, columns, params = _values(inbound)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = (
-        f"WITH token AS (INSERT INTO {token_table} ({', '.join(token_columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(token_columns))}) ON CONFLICT DO NOTHING RETURNING 1), "
-        f"message AS (INSERT INTO {table} ({', '.join(columns)}) SELECT {marks} WHERE EXISTS (SELECT 1 FROM token) "
-        f"ON CONFLICT DO NOTHING RETURNING {connection.ops.quote_name(inbound._meta.pk.column)}) "
-        "SELECT EXISTS (SELECT 1 FROM token), (SELECT * FROM message)"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*token_params, *params])
+        cursor.execute(_one_statement_sql(token.plan, message.plan), [*token.params, *message.params])
         fresh, inbound_id = cursor.fetchone()
-    if not fresh and not _exact_retry(row):
-        raise InboundTokenReused(f"{token.esp} token already used for another post")
+    if not fresh and not _exact_retry(token):
+        raise InboundTokenReused(f"{token.values['esp']} token already used for another post")
     return inbound_id
 
 
-def _token_row(token: WebhookToken) -> InboundToken:
-    return InboundToken(esp=token.esp, token=token.token[:255], digest=token.digest, expires_at=token.expires_at)
+@functools.cache
+def _one_statement_sql(token: InsertPlan, message: InsertPlan) -> str:
+    return (
+        f"WITH token AS (INSERT INTO {token.table} ({', '.join(token.columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(token.columns))}) ON CONFLICT DO NOTHING RETURNING 1), "
+        f"message AS (INSERT INTO {message.table} ({', '.join(message.columns)}) "
+        f"SELECT {', '.join(['%s'] * len(message.columns))} WHERE EXISTS (SELECT 1 FROM token) "
+        f"ON CONFLICT DO NOTHING RETURNING {message.pk_column}) "
+        "SELECT EXISTS (SELECT 1 FROM token), (SELECT * FROM message)"
+    )
+
+
+def _token_row(token: WebhookToken) -> Row:
+    return Row(InboundToken, esp=token.esp, token=token.token[:255], digest=token.digest, expires_at=token.expires_at)
 
 
 def _token_first_use(token: WebhookToken) -> bool:
     """True the first time; False for an exact retry of a post already handled; raises for other content."""
     row = _token_row(token)
-    if _insert_unless_present(row) is not None:
+    if insert_unless_present(row) is not None:
         return True
     if _exact_retry(row):
         return False
     raise InboundTokenReused(f"{token.esp} token already used for another post")
 
 
-def _exact_retry(row: InboundToken) -> bool:
-    return InboundToken.objects.filter(esp=row.esp, token=row.token, digest=row.digest).exists()
-
-
-def _values(obj) -> tuple[str, list[str], list]:
-    """(table, columns, values) to insert ``obj`` as the ORM would."""
-    meta, quote = obj._meta, connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
-    return quote(meta.db_table), [quote(field.column) for field in fields], params
-
-
-def _insert_unless_present(obj) -> int | None:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` for ``obj``: its new id, or None when a unique
-    constraint already holds its values. One statement and no savepoint: the ORM's ``create()`` needs a
-    savepoint to survive the IntegrityError, and ``bulk_create(ignore_conflicts=True)`` returns no id."""
-    table, columns, params = _values(obj)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
-        f"ON CONFLICT DO NOTHING RETURNING {connection.ops.quote_name(obj._meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+def _exact_retry(row: Row) -> bool:
+    return InboundToken.objects.filter(
+        esp=row.values["esp"], token=row.values["token"], digest=row.values["digest"]
+    ).exists()
 
 
 def inbound_dispatch(*, ids: Iterable[int], enqueue: Enqueue) -> int:
@@ -202,6 +185,31 @@ def inbound_parse(*, inbound_id: int) -> InboundMessage | None:
         _note_failure(inbound_id, error)
         raise
     return inbound
+
+
+class InboundParsesFailed(RuntimeError):
+    """Some parses of a batch failed (each left owed, its error noted beside it); the others were made."""
+
+
+def inbound_parse_many(*, inbound_ids: Iterable[int]) -> dict[int, str]:
+    """Parse several stored emails in turn (one message from a busy web process): each exactly as
+    :func:`inbound_parse`, so a redelivered batch makes nothing twice. One that fails does not stop the
+    others; it stays owed for the sweeper, and the batch raises at the end so the failure is seen.
+    Returns each id's outcome ("not-owed" for one there was nothing to do for)."""
+    outcomes, failed = {}, []
+    for inbound_id in inbound_ids:
+        try:
+            inbound = inbound_parse(inbound_id=inbound_id)
+        except Exception as error:
+            log.exception("inbound %s: parse failed; left owed for the sweeper", inbound_id)
+            outcomes[inbound_id] = "failed"
+            failed.append((inbound_id, error))
+        else:
+            outcomes[inbound_id] = inbound.outcome if inbound else "not-owed"
+    if failed:
+        ids = ", ".join(str(inbound_id) for inbound_id, _ in failed)
+        raise InboundParsesFailed(f"{len(failed)} of {len(outcomes)} parses failed (inbound {ids})") from failed[0][1]
+    return outcomes
 
 
 def _count_attempt(inbound_id: int) -> int | None:

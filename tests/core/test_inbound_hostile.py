@@ -177,6 +177,34 @@ def test_it_answers_any_signed_mail_with_200_or_4xx_never_500(client, team, bob,
     assert response.status_code == 200 or 400 <= response.status_code < 500
 
 
+_PIECES = [b"\r\n", b"\n", b"\r", b"\r\n\r\n", b"\n\n", b"\n\r\n", b"\r\r", b" folded", b"\tfolded", b":"]
+_PIECES += [b"From: bob@x", b"Subject: hi", b"Message-ID: <a@b>", b"not a header line", b"\x00\xff", b"--b"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES) | st.binary(max_size=12), max_size=40))
+def test_the_webhooks_headers_only_read_sees_every_header_the_whole_message_has(pieces):
+    from email.parser import BytesParser
+    from email.policy import compat32
+
+    from core import inbound_mail
+
+    mime = b"".join(pieces)
+    whole = BytesParser(policy=compat32).parsebytes(mime, headersonly=True)
+    assert inbound_mail.headers(mime).items() == whole.items()
+
+
+@pytest.mark.parametrize("value", [*_ODD_VALUES, b"Bob Baker <bob@example.com>", b"bob@example.com (Bob)", b""])
+def test_the_stored_preview_of_the_sender_never_fails_and_reads_a_plain_address_as_the_worker_does(value):
+    from core import inbound_mail
+
+    head = inbound_mail.headers(b"From: " + value + b"\r\nSubject: x\r\n\r\nbody")
+    preview = inbound_mail.sender_preview(head)
+    address, problem = inbound_mail.sender(head)
+    if not problem:
+        assert preview == address
+
+
 # --- malformed or hostile posts: a clear 4xx and nothing stored ---------------------------------
 
 

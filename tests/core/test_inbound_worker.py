@@ -185,3 +185,112 @@ def test_a_reply_stored_while_the_broker_is_down_is_parsed_once_the_sweeper_hand
         assert inbound_sweep(enqueue=enqueue_inbound_parse, now=later) == {"redispatched": 1, "owed": 1}
         wait_for(lambda: _texts() == ["Kept through it"], what="the swept parse")
     assert InboundMessage.objects.get().outcome == Outcome.ENTRIES_CREATED
+
+
+# --- many parses in one message: a busy web process's batches ------------------------------------
+
+
+def _stored(count: int) -> list[int]:
+    return [
+        inbound_store(esp="mailgun", mime=mailgun.reply(body=f"Batch line {n}").encode(), enqueue=lambda pk: None)
+        for n in range(count)
+    ]
+
+
+def test_the_sender_sends_what_queued_meanwhile_as_one_message_of_at_most_the_batch_size(settings):
+    from core.web.inbound import _ParseSender
+
+    settings.INBOUND_PARSE_BATCH = 20
+    sender = _ParseSender()  # not started: its queue is read by hand, nothing is timed
+    for inbound_id in range(1, 26):
+        sender.ids.put(inbound_id)
+    assert sender._next_batch() == list(range(1, 21))
+    assert sender._next_batch() == list(range(21, 26))
+
+
+def test_a_batch_is_one_message_of_the_many_task_and_one_id_the_task_it_always_was(settings, monkeypatch):
+    from celery import current_app
+
+    from core.web.inbound import send_parses
+
+    sent = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, **options: sent.append((name, options)))
+    send_parses([7])
+    send_parses([7, 8, 9])
+    assert sent == [
+        ("scheduled.inbound_parse", {"kwargs": {"inbound_id": 7}, "queue": settings.INBOUND_QUEUE}),
+        ("scheduled.inbound_parse_many", {"kwargs": {"inbound_ids": [7, 8, 9]}, "queue": settings.INBOUND_QUEUE}),
+    ]
+
+
+def test_a_batch_parses_each_once_and_a_redelivered_batch_makes_nothing_twice(team, bob):
+    from scheduled.tasks import parse_inbound_many
+
+    ids = _stored(3)
+    assert parse_inbound_many(inbound_ids=ids) == {"inbound": ids, "outcomes": [Outcome.ENTRIES_CREATED] * 3}
+    assert parse_inbound_many(inbound_ids=ids) == {"inbound": ids, "outcomes": ["not-owed"] * 3}  # redelivered
+    assert _texts() == ["Batch line 0", "Batch line 1", "Batch line 2"]
+    assert set(InboundMessage.objects.values_list("parse_attempts", flat=True)) == {1}
+
+
+def test_one_failing_parse_in_a_batch_stops_none_of_the_others_and_is_left_for_the_sweeper(team, bob, monkeypatch):
+    from core import inbound_mail
+    from core.services.inbound import InboundParsesFailed
+    from scheduled.tasks import parse_inbound_many
+
+    first, broken, last = _stored(3)
+    real_parse = inbound_mail.parse
+
+    def parse(mime, **kwargs):
+        if b"Batch line 1" in bytes(mime):
+            raise RuntimeError("a parser bug")
+        return real_parse(mime, **kwargs)
+
+    monkeypatch.setattr(inbound_mail, "parse", parse)
+    with pytest.raises(InboundParsesFailed, match=f"1 of 3 parses failed \\(inbound {broken}\\)"):
+        parse_inbound_many(inbound_ids=[first, broken, last])
+    assert _texts() == ["Batch line 0", "Batch line 2"]
+    left = InboundMessage.objects.get(pk=broken)
+    assert left.outcome == Outcome.RECEIVED and left.parsed == {"parse_error": "RuntimeError: a parser bug"}
+    monkeypatch.setattr(inbound_mail, "parse", real_parse)  # fixed: the sweeper hands it out again
+    later = timezone.now() + dt.timedelta(hours=1)
+    assert inbound_sweep(enqueue=lambda pk: parse_inbound(inbound_id=pk), now=later) == {"redispatched": 1, "owed": 1}
+    assert _texts() == ["Batch line 0", "Batch line 2", "Batch line 1"]
+
+
+def test_ids_the_sender_could_not_publish_stay_owed_for_the_sweeper(team, bob, monkeypatch, settings):
+    """The web process dies (or the broker is down) with ids still in its sender: nothing is lost."""
+    from core.web import inbound as web_inbound
+
+    def broker_down(ids):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(web_inbound, "send_parses", broker_down)
+    sender = web_inbound._ParseSender()
+    ids = _stored(3)
+    for inbound_id in ids:
+        sender.ids.put(inbound_id)
+    sender.start()
+    wait_for(lambda: sender.ids.empty(), what="the sender to take them")
+    handed: list[int] = []
+    later = timezone.now() + dt.timedelta(seconds=settings.INBOUND_REDISPATCH_AFTER_SECONDS + 1)
+    assert inbound_sweep(enqueue=handed.append, now=later) == {"redispatched": 3, "owed": 3}
+    assert sorted(handed) == ids
+
+
+@requires_postgres
+@pytest.mark.processes
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_parses_a_batch_sent_through_the_broker_and_its_redelivery_changes_nothing(team, bob, settings):
+    from core.web.inbound import send_parses
+
+    queue = f"inbound-{free_port()}"
+    settings.INBOUND_QUEUE = queue
+    ids = _stored(3)
+    with celery_worker(env=process_env(INBOUND_QUEUE=queue), queue=queue):
+        send_parses(ids)
+        wait_for(lambda: len(_texts()) == 3, what="the worker to parse the batch")
+        send_parses(ids)  # the broker hands the same batch out again
+        wait_for(lambda: _settled(queue), what="the redelivered batch")
+    assert sorted(_texts()) == ["Batch line 0", "Batch line 1", "Batch line 2"]
+    assert set(InboundMessage.objects.values_list("parse_attempts", "outcome")) == {(1, Outcome.ENTRIES_CREATED)}
