@@ -22,8 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
-URL = os.environ.get("TASK_HISTORY_DATABASE_URL",
-                     "postgres://postgres@127.0.0.1:5432/idt_bench_task_history_1000000")
+URL = os.environ.get("TASK_HISTORY_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/idt_bench_task_history_1000000")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_test")
 os.environ.setdefault("DB_POOL_MAX_SIZE", "0")
 os.environ["DATABASE_URL"] = URL
@@ -52,9 +51,18 @@ def serve(checkout: Path):
     env = _http.production_env(DATABASE_URL=URL, DB_POOL_MAX_SIZE="20", DB_STATEMENT_TIMEOUT_SECONDS="0")
     env["PYTHONPATH"] = f"{checkout / 'bench'}{os.pathsep}{checkout}"
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/waitress-serve"), f"--listen=127.0.0.1:{port}", "--threads=90", *_http.PROXY,
-         "_task_history_site:application"],
-        cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            str(ROOT / ".venv/bin/waitress-serve"),
+            f"--listen=127.0.0.1:{port}",
+            "--threads=90",
+            *_http.PROXY,
+            "_task_history_site:application",
+        ],
+        cwd=checkout,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         _http._wait_until_answering(port, "/health", process)
@@ -88,9 +96,11 @@ def main() -> None:
                     for key, values in measured.items():
                         times[key] += values
             m = {key: statistics.median(values) for key, values in times.items()}
-            print(f"| {name} | base {m['base']:.1f} ms ({m['stock'] / m['base']:.1f}×) "
-                  f"| this checkout {m['here']:.1f} ms ({m['stock'] / m['here']:.1f}×) | stock {m['stock']:.0f} ms |",
-                  flush=True)
+            print(
+                f"| {name} | base {m['base']:.1f} ms ({m['stock'] / m['base']:.1f}×) "
+                f"| this checkout {m['here']:.1f} ms ({m['stock'] / m['here']:.1f}×) | stock {m['stock']:.0f} ms |",
+                flush=True,
+            )
     print(_load())
 
 

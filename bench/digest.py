@@ -96,8 +96,11 @@ def main(argv: list[str] | None = None) -> list[Result]:
     for _round in range(args.rounds):
         cache.clear()
         forget_sections()  # every composed round renders the section once, as the first recipient would
-        for name, members, compose in (("composed", memberships, composed), ("raw", sample, raw_with_queries),
-                                       ("rendered", sample, raw_render)):
+        for name, members, compose in (
+            ("composed", memberships, composed),
+            ("raw", sample, raw_with_queries),
+            ("rendered", sample, raw_render),
+        ):
             spent[name][0] += timed(members, compose)
             spent[name][1] += len(members)
     composed_rate, raw, rendered = (spent[n][1] / spent[n][0] for n in ("composed", "raw", "rendered"))
