@@ -10,26 +10,10 @@ from core.crypto import unseal
 from core.models import Hook, WebhookDelivery
 from core.services.entries import entry_create
 from core.services.webhooks import hook_create, webhook_delivery_send
-from tests.webhook_receiver import webhook_receiver
+
+pytestmark = pytest.mark.usefixtures("loopback_webhooks")  # tests/core/conftest.py
 
 ACTIONS = ("hook_rotate", "hook_pause", "hook_resume", "hook_delete")
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-
-
-@pytest.fixture
-def receiver():
-    with webhook_receiver(200) as server:
-        yield server
-
-
-@pytest.fixture
-def alices_hook(alice, team, receiver) -> Hook:
-    """alice owns the team (its admin) and this hook."""
-    return hook_create(actor=alice, team=team, target_url=receiver.url)
 
 
 def _as(user) -> Client:
@@ -89,21 +73,21 @@ def test_the_team_limit_is_said_on_the_form(bob, team, settings, receiver):
     assert "A team has at most 1 webhooks." in answer.content.decode() and Hook.objects.count() == 1
 
 
-def test_each_member_sees_only_their_own_hooks(alice, bob, team, alices_hook, receiver):
+def test_each_member_sees_only_their_own_hooks(alice, bob, team, hook, receiver):
     bobs = hook_create(actor=bob, team=team, target_url=receiver.url + "?bob")
     alices_page = _as(alice).get(reverse("team_hooks", args=[team.hash_id])).content.decode()
-    assert f'data-hook="{alices_hook.hash_id}"' in alices_page and bobs.hash_id not in alices_page
+    assert f'data-hook="{hook.hash_id}"' in alices_page and bobs.hash_id not in alices_page
     assert "Other members have 1 more" in alices_page
 
 
-def test_a_teammate_gets_a_404_for_someone_elses_hook_and_changes_nothing(bob, team, alices_hook):
+def test_a_teammate_gets_a_404_for_someone_elses_hook_and_changes_nothing(bob, team, hook):
     client = _as(bob)
-    for url in _hook_urls(team, alices_hook):
+    for url in _hook_urls(team, hook):
         assert client.post(url, {"target_url": "http://127.0.0.1:9/x", "events": ["entry_created"]}).status_code == 404
-    assert client.get(reverse("team_hook", args=[team.hash_id, alices_hook.hash_id])).status_code == 404
-    after = Hook.objects.get(pk=alices_hook.pk)
-    assert after.target_url == alices_hook.target_url and after.paused_at is None
-    assert unseal(after.secret_encrypted) == alices_hook.new_secret
+    assert client.get(reverse("team_hook", args=[team.hash_id, hook.hash_id])).status_code == 404
+    after = Hook.objects.get(pk=hook.pk)
+    assert after.target_url == hook.target_url and after.paused_at is None
+    assert unseal(after.secret_encrypted) == hook.new_secret
 
 
 def test_a_team_admin_does_not_manage_a_members_hook_as_in_the_api(alice, bob, team, receiver):
@@ -114,35 +98,35 @@ def test_a_team_admin_does_not_manage_a_members_hook_as_in_the_api(alice, bob, t
     assert Hook.objects.filter(pk=bobs.pk, paused_at__isnull=True).exists()
 
 
-def test_someone_outside_the_team_gets_a_404_for_all_of_it(charlie, team, alices_hook, receiver):
+def test_someone_outside_the_team_gets_a_404_for_all_of_it(charlie, team, hook, receiver):
     client = _as(charlie)
     assert client.get(reverse("team_hooks", args=[team.hash_id])).status_code == 404
     answer = client.post(
         reverse("team_hooks", args=[team.hash_id]), {"target_url": receiver.url, "events": ["entry_created"]}
     )
     assert answer.status_code == 404 and Hook.objects.count() == 1
-    for url in _hook_urls(team, alices_hook):
+    for url in _hook_urls(team, hook):
         assert client.post(url).status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_log_in(team, alices_hook):
-    for url in [reverse("team_hooks", args=[team.hash_id]), *_hook_urls(team, alices_hook)]:
+def test_anonymous_visitors_are_sent_to_log_in(team, hook):
+    for url in [reverse("team_hooks", args=[team.hash_id]), *_hook_urls(team, hook)]:
         answer = Client().post(url)
         assert answer.status_code == 302 and reverse("login") in answer["Location"]
 
 
-def test_the_owner_changes_rotates_pauses_resumes_and_deletes(alice, team, alices_hook, receiver):
-    client, args = _as(alice), [team.hash_id, alices_hook.hash_id]
+def test_the_owner_changes_rotates_pauses_resumes_and_deletes(alice, team, hook, receiver):
+    client, args = _as(alice), [team.hash_id, hook.hash_id]
     saved = client.post(
         reverse("team_hook", args=args), {"target_url": receiver.url + "?v=2", "events": ["entry_updated"]}
     )
     assert saved.status_code == 302
-    hook = Hook.objects.get(pk=alices_hook.pk)
-    assert hook.target_url == receiver.url + "?v=2" and hook.events == ["entry_updated"]
+    saved_hook = Hook.objects.get(pk=hook.pk)
+    assert saved_hook.target_url == receiver.url + "?v=2" and saved_hook.events == ["entry_updated"]
 
     rotated = client.post(reverse("hook_rotate", args=args))
     new_secret = unseal(Hook.objects.get(pk=hook.pk).secret_encrypted)
-    assert new_secret != alices_hook.new_secret and new_secret in rotated.content.decode()
+    assert new_secret != hook.new_secret and new_secret in rotated.content.decode()
     assert "no-store" in rotated["Cache-Control"]
 
     assert client.post(reverse("hook_pause", args=args)).status_code == 302
@@ -155,39 +139,39 @@ def test_the_owner_changes_rotates_pauses_resumes_and_deletes(alice, team, alice
     assert not Hook.objects.filter(pk=hook.pk).exists()
 
 
-def test_a_bad_change_shows_its_error_and_keeps_the_hook(alice, team, alices_hook):
-    args = [team.hash_id, alices_hook.hash_id]
+def test_a_bad_change_shows_its_error_and_keeps_the_hook(alice, team, hook):
+    args = [team.hash_id, hook.hash_id]
     answer = _as(alice).post(
         reverse("team_hook", args=args), {"target_url": "http://192.168.1.1/", "events": ["entry_created"]}
     )
     assert answer.status_code == 200 and "a private address" in answer.content.decode()
-    assert Hook.objects.get(pk=alices_hook.pk).target_url == alices_hook.target_url
+    assert Hook.objects.get(pk=hook.pk).target_url == hook.target_url
 
 
-def test_the_hook_page_shows_its_recent_deliveries(alice, bob, team, alices_hook, receiver):
+def test_the_hook_page_shows_its_recent_deliveries(alice, bob, team, hook, receiver):
     receiver.answer(500)
     entry_create(author=bob, team=team, text="Shipped it")
-    delivery = webhook_delivery_send(delivery_id=WebhookDelivery.objects.get(hook=alices_hook).pk)
-    html = _as(alice).get(reverse("team_hook", args=[team.hash_id, alices_hook.hash_id])).content.decode()
+    delivery = webhook_delivery_send(delivery_id=WebhookDelivery.objects.get(hook=hook).pk)
+    html = _as(alice).get(reverse("team_hook", args=[team.hash_id, hook.hash_id])).content.decode()
     assert f'data-delivery="{delivery.delivery_id}"' in html and "HTTP 500" in html and "pending" in html
 
 
-def test_actions_are_post_only_and_need_the_csrf_token(alice, team, alices_hook):
+def test_actions_are_post_only_and_need_the_csrf_token(alice, team, hook):
     client = _as(alice)
     for name in ACTIONS:
-        assert client.get(reverse(name, args=[team.hash_id, alices_hook.hash_id])).status_code == 405
+        assert client.get(reverse(name, args=[team.hash_id, hook.hash_id])).status_code == 405
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(alice)
-    for url in [reverse("team_hooks", args=[team.hash_id]), *_hook_urls(team, alices_hook)]:
+    for url in [reverse("team_hooks", args=[team.hash_id]), *_hook_urls(team, hook)]:
         assert browser.post(url, {"target_url": "http://127.0.0.1:9/", "events": ["entry_created"]}).status_code == 403
-    assert Hook.objects.filter(pk=alices_hook.pk, paused_at__isnull=True).count() == 1 == Hook.objects.count()
+    assert Hook.objects.filter(pk=hook.pk, paused_at__isnull=True).count() == 1 == Hook.objects.count()
 
 
-def test_the_pages_carry_the_csp_and_no_inline_code(alice, team, alices_hook):
+def test_the_pages_carry_the_csp_and_no_inline_code(alice, team, hook):
     client = _as(alice)
     for url in (
         reverse("team_hooks", args=[team.hash_id]),
-        reverse("team_hook", args=[team.hash_id, alices_hook.hash_id]),
+        reverse("team_hook", args=[team.hash_id, hook.hash_id]),
     ):
         answer = client.get(url)
         html = answer.content.decode()

@@ -15,28 +15,17 @@ from django.db.migrations.executor import MigrationExecutor
 from core.crypto import SecretUnreadable, unseal
 from core.models import Hook, WebhookDelivery
 from core.services.entries import entry_create
-from core.services.webhooks import hook_create, hook_secret_rotate, webhook_delivery_send
-from tests.webhook_receiver import webhook_receiver
+from core.services.webhooks import hook_secret_rotate, webhook_delivery_send
+
+pytestmark = pytest.mark.usefixtures("loopback_webhooks")  # tests/core/conftest.py
 
 NEW_KEY = "a-new-field-encryption-key-0123456789abcdef"
 OTHER_KEY = "another-field-encryption-key-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+def _derived_key_only(settings):
     settings.FIELD_ENCRYPTION_KEYS = []
-
-
-@pytest.fixture
-def receiver():
-    with webhook_receiver(200) as server:
-        yield server
-
-
-@pytest.fixture
-def hook(alice, team, receiver) -> Hook:
-    return hook_create(actor=alice, team=team, target_url=receiver.url)
 
 
 def _row(pk: int) -> str:

@@ -12,28 +12,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from core.models import Hook, WebhookDelivery
+from core.models import WebhookDelivery
 from core.services.entries import entry_create
-from core.services.webhooks import hook_create, webhook_delivery_send, webhook_redeliver
-from tests.webhook_receiver import webhook_receiver
+from core.services.webhooks import webhook_delivery_send, webhook_redeliver
+
+pytestmark = pytest.mark.usefixtures("loopback_webhooks")  # tests/core/conftest.py
 
 API_MD = Path(__file__).resolve().parents[2] / "docs" / "api.md"
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-
-
-@pytest.fixture
-def receiver():
-    with webhook_receiver(200) as server:
-        yield server
-
-
-@pytest.fixture
-def hook(alice, team, receiver) -> Hook:
-    return hook_create(actor=alice, team=team, target_url=receiver.url)
 
 
 def _send_one(hook, bob, team, receiver, now=None):

@@ -27,27 +27,11 @@ from core.services.webhooks import (
     webhook_redeliver,
 )
 from tests.processes import free_port
-from tests.webhook_receiver import webhook_receiver
+
+pytestmark = pytest.mark.usefixtures("loopback_webhooks")  # tests/core/conftest.py
 
 Status = WebhookDelivery.Status
 LOCAL = ["127.0.0.1/32"]
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    """The receiver listens on 127.0.0.1: exempt it (and only it) from the SSRF guard."""
-    settings.WEBHOOK_ALLOWED_NETWORKS = LOCAL
-
-
-@pytest.fixture
-def receiver():
-    with webhook_receiver(200) as server:
-        yield server
-
-
-@pytest.fixture
-def hook(alice, team, receiver) -> Hook:
-    return hook_create(actor=alice, team=team, target_url=receiver.url)
 
 
 def _owed(hook: Hook) -> WebhookDelivery:
