@@ -91,22 +91,24 @@ def hook_rotate_view(request, team_hash, hook_hash):
     return _secret_page(request, team, hook_secret_rotate(hook=hook, actor=request.user), rotated=True)
 
 
+def _set_paused(request, team_hash, hook_hash, *, change, done: str):
+    team, hook = _own_hook(request, team_hash, hook_hash)
+    if run_service(request, lambda: change(hook=hook, actor=request.user)):
+        messages.success(request, done)
+    return redirect("team_hook", team_hash=team.hash_id, hook_hash=hook.hash_id)
+
+
 @login_required
 @require_POST
 def hook_pause_view(request, team_hash, hook_hash):
-    team, hook = _own_hook(request, team_hash, hook_hash)
-    if run_service(request, lambda: hook_pause(hook=hook, actor=request.user)):
-        messages.success(request, "Paused: nothing is sent to this webhook until you resume it.")
-    return redirect("team_hook", team_hash=team.hash_id, hook_hash=hook.hash_id)
+    done = "Paused: nothing is sent to this webhook until you resume it."
+    return _set_paused(request, team_hash, hook_hash, change=hook_pause, done=done)
 
 
 @login_required
 @require_POST
 def hook_resume_view(request, team_hash, hook_hash):
-    team, hook = _own_hook(request, team_hash, hook_hash)
-    if run_service(request, lambda: hook_resume(hook=hook, actor=request.user)):
-        messages.success(request, "Resumed: changes from now on are sent.")
-    return redirect("team_hook", team_hash=team.hash_id, hook_hash=hook.hash_id)
+    return _set_paused(request, team_hash, hook_hash, change=hook_resume, done="Resumed: changes from now on are sent.")
 
 
 @login_required

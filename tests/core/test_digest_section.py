@@ -16,6 +16,7 @@ from core.models import Entry, Membership
 from core.services.entries import entry_create, entry_delete, entry_update
 from core.services.social import comment_create, comment_delete, like_toggle
 from core.services.teams import membership_add, team_create
+from tests.conftest import requires_postgres
 
 UTC = dt.UTC
 THU = dt.date(2026, 11, 26)
@@ -117,9 +118,8 @@ def test_each_team_gets_its_own_section(alice, bob, charlie, team):
     assert "other news" in theirs.body and "rocket news" not in theirs.body
 
 
+@requires_postgres  # the plan is PostgreSQL's
 def test_the_window_is_read_as_a_range_of_the_teams_entries(alice, bob, team):
-    if connection.vendor != "postgresql":
-        pytest.skip("the plan is PostgreSQL's")
     for n in range(3):
         _post(alice, team, f"thing {n}")
     bobs = _membership(team, bob)
