@@ -87,12 +87,15 @@ class Command(BaseCommand):
         team = team_create(owner=users[0], name="Demo team")
         for user in users[1:]:
             membership_add(team=team, user=user)
-        today = today_for(users[0])
+        # Each person's history ends on their own today: the team spans time zones, so at most hours
+        # of the day some members are already on tomorrow and others still on yesterday.
+        todays = {user.pk: today_for(user) for user in users}
         for days_ago in range(days, -1, -1):
-            day = today - dt.timedelta(days=days_ago)
-            if day.weekday() >= 5:
-                continue
             for user in users:
+                today = todays[user.pk]
+                day = today - dt.timedelta(days=days_ago)
+                if day.weekday() >= 5:
+                    continue
                 if rng.random() < 0.15 and days_ago:
                     continue  # not everybody posts every day
                 self._day(rng, team, user, users, day, today)
