@@ -134,7 +134,7 @@ WHERE e.team_id = %(team)s
   AND (e.occurred_on = %(day)s
        OR (%(carry)s AND e.occurred_on < %(day)s AND e.kind = %(goal)s AND e.archived_at IS NULL
            AND (e.completed_on IS NULL OR e.completed_on > %(day)s)))
-ORDER BY e.occurred_on, e.created_at
+ORDER BY e.occurred_on, e.created_at, e.id
 """
 
 
@@ -150,13 +150,23 @@ def team_day(*, team_hash: str, day: dt.date, viewer) -> TeamDay:
     with connection.cursor() as cursor:
         cursor.execute(_DAY_TEAM_SQL, {"team_hash": team_hash})
         rows = cursor.fetchall()
-        split = 1 + len(_TEAM_FIELDS)
-        people = [row[split:] for row in rows[1:]]
-        if not any(person[0] == viewer.pk for person in people):
-            raise Http404("No such team.")
+    split = 1 + len(_TEAM_FIELDS)
+    people = [DayPerson(*row[split:]) for row in rows[1:]]
+    if not any(person.id == viewer.pk for person in people):
+        raise Http404("No such team.")
+    if connection.vendor == "postgresql":
         team = Team.from_db(connection.alias, _TEAM_FIELDS, rows[0][1:split])
-        days = {person[0]: MemberDay(member=DayPerson(*person)) for person in people}
-        params = {"viewer": viewer.pk, "team": team.pk, "day": day, "carry": team.carry_over_goals}
+    else:  # SQLite keeps times as text: the ORM's converters make them datetimes
+        team = Team.objects.get(hash_id=team_hash)
+    return TeamDay(team=team, members=member_days(team=team, day=day, viewer=viewer, people=people))
+
+
+def member_days(*, team: Team, day: dt.date, viewer, people: list) -> list[MemberDay]:
+    """Each of ``people``'s entries of ``day`` in ``team`` (and their goals still open on it), with their
+    counts and ``viewer``'s likes, in one query; in the order of ``people``."""
+    days = {person.id: MemberDay(member=person) for person in people}
+    params = {"viewer": viewer.pk, "team": team.pk, "day": day, "carry": team.carry_over_goals}
+    with connection.cursor() as cursor:
         cursor.execute(_DAY_ENTRIES_SQL, {**params, "goal": Entry.Kind.GOAL})
         rows = cursor.fetchall()
     for row in rows:
@@ -170,7 +180,7 @@ def team_day(*, team_hash: str, day: dt.date, viewer) -> TeamDay:
             member.open_goals.append(entry)
         else:
             {"done": member.done, "goal": member.goals, "blocker": member.blockers}[entry.kind].append(entry)
-    return TeamDay(team=team, members=list(days.values()))
+    return list(days.values())
 
 
 @dataclass

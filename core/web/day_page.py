@@ -31,7 +31,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from core.localtime import zone_for
-from core.selectors.entries import MemberDay, unread_notification_count
+from core.selectors.day_sections import DaySections, shown_digest
+from core.selectors.entries import MemberDay, member_days
 from core.web import soft_cache
 from core.web.forms import EntryForm
 
@@ -55,30 +56,44 @@ FORMAT = "slots-1 repr-1"
 _SLOTS = {"csrf_token": CSRF_SLOT, "request": SimpleNamespace(get_full_path=lambda: NEXT_SLOT)}
 
 
-def member_sections(*, members: list[MemberDay], request, team, day: dt.date, today: dt.date) -> SafeString:
+def member_sections(*, page: DaySections, request, day: dt.date, today: dt.date) -> SafeString:
     """The HTML of the sections of the members with something to show on ``day``, in page order."""
-    return mark_safe(sections_html(members=members, request=request, team=team, day=day, today=today))  # noqa: S308
+    return mark_safe(sections_html(page=page, request=request, day=day, today=today))  # noqa: S308
 
 
-def sections_html(*, members: list[MemberDay], request, team, day: dt.date, today: dt.date) -> str:
+def sections_html(*, page: DaySections, request, day: dt.date, today: dt.date) -> str:
     """As ``member_sections``, as the plain text the page's frame takes (not copied into a SafeString)."""
-    page = _Page(request=request, team=team, day=day, today=today)
-    showing = [m for m in members if m.posted or m.open_goals]
-    keys = [page.key(m) for m in showing]
+    renderer = _Page(request=request, team=page.team, day=day, today=today)
+    showing = [m for m in page.members if m.digest is not None]
+    keys = [renderer.key(m.member, m.digest) for m in showing]
     cached = recent.get_many(keys)
     if len(cached) < len(keys):
         shared = soft_cache.get_many([key for key in keys if key not in cached])
         recent.set_many(shared)
         cached.update(shared)
+    unkept = [m.member for m, key in zip(showing, keys, strict=True) if key not in cached]
+    # Only the members whose sections are not kept have their entries read in full (after an edit, one).
+    read = {}
+    if unkept:
+        read = {md.member.pk: md for md in member_days(team=page.team, day=day, viewer=request.user, people=unkept)}
     missing = {}
     # Sections are template output (escaped when rendered); the slots get the request's values, escaped.
     values = {_CSRF: _csrf_token(request), _NEXT: escape(request.get_full_path())}
     out = []
-    for key, md in zip(keys, showing, strict=True):
+    for key, section in zip(keys, showing, strict=True):
         stored = cached.get(key)
-        if stored is None:
-            stored = missing[key] = page.render(md)
-        _fill(out, stored, _entries(md), values)
+        if stored is not None:
+            _fill(out, stored, section.likes, values)
+            continue
+        md = read[section.member.pk]
+        entries = _entries(md)
+        if not entries:
+            continue  # emptied between the two reads (a delete): shown as the next load will show it
+        stored = renderer.render(md)
+        # Kept under the digest of the rows it was rendered from, which were read after the digests: an edit
+        # in between must never be kept under the digest of what was there before it.
+        missing[renderer.key(md.member, shown_digest(md, day))] = stored
+        _fill(out, stored, "".join("1" if entry.liked else "0" for entry in entries), values)
     soft_cache.set_many(missing, CACHE_SECONDS)
     recent.set_many(missing)
     return "".join(out)
@@ -163,15 +178,11 @@ class _Page:
         }
         self.team_id = team.pk
 
-    def key(self, md: MemberDay) -> str:
-        member = md.member
-        shown = (
-            self.variants[member.pk == self.viewer_id],
-            (member.hash_id, member.display_name, member.nickname),
-            # Which group an entry is in is part of what is shown.
-            *(tuple(map(_shown, group)) for group in (md.blockers, md.done, md.goals, md.open_goals)),
-        )
-        return f"day:{self.team_id}:{member.pk}:{_digest(shown)}"
+    def key(self, member, entries_digest: str) -> str:
+        """The key of ``member``'s section as this viewer sees it, its entries being those of ``entries_digest``
+        (core.selectors.day_sections)."""
+        shown = (self.variants[member.pk == self.viewer_id], (member.hash_id, member.display_name, member.nickname))
+        return f"day:{self.team_id}:{member.pk}:{_digest((*shown, entries_digest))}"
 
     def render(self, md: MemberDay) -> tuple[str, ...]:
         """The section as stored: which slot comes where (one letter each), then the text between the slots;
@@ -192,14 +203,15 @@ class _Page:
         return (codes, *pieces[0::2])
 
 
-def _fill(out: list[str], stored: tuple[str, ...], entries: list, values: dict[str, str]) -> None:
-    """Append the section to ``out`` with its slots filled: each like button as the viewer's own like stands,
-    the token and the path from ``values``. One pass over the pieces: the page is joined once, at the end."""
+def _fill(out: list[str], stored: tuple[str, ...], likes: str, values: dict[str, str]) -> None:
+    """Append the section to ``out`` with its slots filled: each like button as the viewer's own like stands
+    (``likes``: '1' or '0' per entry, in order), the token and the path from ``values``. One pass over the
+    pieces: the page is joined once, at the end."""
     codes, texts = stored[0], stored[1:]
-    likes = iter(entries)
+    liked = iter(likes)
     out.append(texts[0])
     for code, text in zip(codes, texts[1:], strict=True):
-        out.append((LIKE_ON if next(likes).liked else LIKE_OFF) if code == _LIKE else values[code])
+        out.append((LIKE_ON if next(liked) == "1" else LIKE_OFF) if code == _LIKE else values[code])
         out.append(text)
 
 
@@ -207,14 +219,6 @@ def _fill(out: list[str], stored: tuple[str, ...], entries: list, values: dict[s
 def _source_digest(*sources: str) -> str:
     """The templates' source, digested once per process (the loader hands out the same strings each time)."""
     return hashlib.blake2b("".join(sources).encode(), digest_size=8).hexdigest()
-
-
-def _shown(e) -> tuple:
-    """Everything an entry's fragment shows."""
-    return (
-        e.hash_id, e.kind, e.text, e.html, e.occurred_on, e.completed_on, e.goal_id,
-        e.archived_at, e.open_on_day, e.like_count, e.comment_count,
-    )  # fmt: skip
 
 
 @lru_cache(maxsize=2048)
@@ -267,17 +271,15 @@ class FramePerson:
 frames = RecentSections(max_chars=2_000_000)
 
 
-def day_page_html(
-    *, request, team, day: dt.date, today: dt.date, members: list[MemberDay], form, fields, sections: str
-) -> str:
+def day_page_html(*, request, page: DaySections, day: dt.date, today: dt.date, form, fields, sections: str) -> str:
     """The whole day page: its frame (kept per viewer and day, see above) with the token and ``sections``."""
-    viewer = request.user
+    viewer, team, members = request.user, page.team, page.members
     shown = {
         "user": FrameViewer(
             pk=viewer.pk,
             display_name=viewer.display_name,
             time_zone=viewer.time_zone,
-            unread_notifications=unread_notification_count(user=viewer),
+            unread_notifications=page.unread_notifications,
         ),
         "team": FrameTeam(hash_id=team.hash_id, name=team.name),
         "day": day,
@@ -308,5 +310,5 @@ def day_page_html(
         if kept:
             frames.set_many({key: stored})
     out = []
-    _fill(out, stored, [], {_CSRF: _csrf_token(request), _SECTIONS: sections})
+    _fill(out, stored, "", {_CSRF: _csrf_token(request), _SECTIONS: sections})
     return "".join(out)

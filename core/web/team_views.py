@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from core.localtime import today_for
 from core.models import Membership
 from core.selectors import entries as entry_selectors
+from core.selectors.day_sections import day_sections
 from core.selectors.insights import EXPORT_COLUMNS, entry_search, export_rows, team_stats
 from core.selectors.teams import membership_for
 from core.services.entries import entries_create_from_lines
@@ -44,7 +45,7 @@ def parse_day(request, value: str | None) -> dt.date | None:
 def team_day_view(request, team_hash):
     today = today_for(request.user)
     day = parse_day(request, request.GET.get("date")) or today
-    page = entry_selectors.team_day(team_hash=team_hash, day=day, viewer=request.user)
+    page = day_sections(team_hash=team_hash, day=day, viewer=request.user)
     # A GET's blank form is made only if the page's frame is rendered (day_page_html).
     form = EntryForm(posted(request), initial={"occurred_on": day}) if request.method == "POST" else None
     if form is not None and form.is_valid():
@@ -57,20 +58,10 @@ def team_day_view(request, team_hash):
             form.add_error("text", str(error))
         else:
             return redirect(f"{request.path}?date={on.isoformat()}")
-    members = page.members
-    sections = sections_html(members=members, request=request, team=page.team, day=day, today=today)
+    sections = sections_html(page=page, request=request, day=day, today=today)
     # A blank form is the same for everyone on this day: its HTML is made once (blank_entry_form_fields).
     fields = entry_form_fields(form) if form is not None else blank_entry_form_fields(day)
-    html = day_page_html(
-        request=request,
-        team=page.team,
-        day=day,
-        today=today,
-        members=members,
-        form=form,
-        fields=fields,
-        sections=sections,
-    )
+    html = day_page_html(request=request, page=page, day=day, today=today, form=form, fields=fields, sections=sections)
     return HttpResponse(html)
 
 

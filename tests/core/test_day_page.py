@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 import redis
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -224,12 +225,15 @@ def test_it_shows_the_whole_day_in_a_fixed_number_of_queries(
                 entry = entry_create(author=user, team=team, text=f"[ ] task {n}" if n == 3 else f"did {n} #work")
                 like_toggle(user=alice, entry=entry)
                 comment_create(entry=entry, author=alice, text="good")
-        for load in ("cold", "warm"):
-            with django_assert_num_queries(5) as captured:
+        # Session, user, the team with its members' section digests; then, only for sections not kept yet,
+        # their entries in full. (Elsewhere than PostgreSQL the digests are made from the entries read in full.)
+        expected = {"cold": 4, "warm": 3} if connection.vendor == "postgresql" else {"cold": 7, "warm": 6}
+        for load, queries in expected.items():
+            with django_assert_num_queries(queries) as captured:
                 page = _load(client, team).content.decode()
             counts.append((load, len(captured)))
         assert page.count('<li class="entry ') == Entry.objects.filter(team=team).count()
-    assert counts == [("cold", 5), ("warm", 5)] * 2
+    assert counts == [*expected.items()] * 2
     assert Entry.objects.filter(team=team).count() == 31 * 4
 
 

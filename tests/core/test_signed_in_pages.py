@@ -13,6 +13,7 @@ from django.urls import clear_script_prefix, reverse, set_script_prefix
 
 from core.localtime import today_for
 from core.models import Notification, Team
+from core.selectors.day_sections import day_sections
 from core.selectors.entries import team_day, unread_notification_count
 from core.services.entries import entry_create, entry_delete, entry_update
 from core.services.notifications import notifications_mark_read
@@ -143,9 +144,10 @@ def _as_django_renders_it(response, team, day) -> str:
     request = response.wsgi_request
     today = today_for(request.user)
     members = team_day(team_hash=team.hash_id, day=day, viewer=request.user).members
+    page = day_sections(team_hash=team.hash_id, day=day, viewer=request.user)
     form = EntryForm(None, initial={"occurred_on": day})
     context = {
-        "member_sections": member_sections(members=members, request=request, team=team, day=day, today=today),
+        "member_sections": member_sections(page=page, request=request, day=day, today=today),
         "team": team,
         "day": day,
         "today": today,
