@@ -10,6 +10,9 @@ The cache key is a digest of everything a section shows (the member's name, and 
 HTML, kind, days, archive state, like and comment counts and whether a goal was open on the day), of the
 viewer's time zone and of the templates' source: an edit, a like, a comment, a delete or a new template
 gives a different key, so the next load shows it; a section no longer wanted is never read again and expires.
+The entries' part of it is made by PostgreSQL with the page's one statement (core.selectors.day_sections),
+so a warm load never reads the entries themselves; a section not kept yet is rendered from its entries read
+in full, and kept under the digest of those rows.
 """
 
 import datetime as dt
