@@ -7,6 +7,7 @@ greeting and links, so a 500-person team in one time zone costs one render and 5
 """
 
 import datetime as dt
+import hashlib
 import threading
 from dataclasses import dataclass
 
@@ -76,13 +77,20 @@ def _posted_since(*, team: Team, window: DigestWindow):
 # comments (a product per entry) as the ORM aggregate did. Names come from the models; values are parameters.
 _WINDOW_STAMP = """
 WITH w AS (SELECT id, updated_at, completed_on FROM {entry} WHERE team_id = %s AND created_at >= %s)
-SELECT e.n, e.last, e.edited, e.done, e.last_done, l.n, l.last, c.n, c.last, m.n, m.last
+SELECT e.n, e.last, e.edited, e.done, e.last_done, l.n, l.last, c.n, c.last, m.n, m.last, m.names
 FROM (SELECT count(*) AS n, max(id) AS last, max(updated_at) AS edited, count(completed_on) AS done,
              max(completed_on) AS last_done FROM w) AS e,
      (SELECT count(*) AS n, max(id) AS last FROM {like} WHERE entry_id IN (SELECT id FROM w)) AS l,
      (SELECT count(*) AS n, max(id) AS last FROM {comment} WHERE entry_id IN (SELECT id FROM w)) AS c,
-     (SELECT count(*) AS n, max(id) AS last FROM {membership} WHERE team_id = %s) AS m
+     (SELECT count(*) AS n, max(m.id) AS last, {names} AS names
+      FROM {membership} m JOIN {user} u ON u.id = m.user_id WHERE m.team_id = %s) AS m
 """
+# The members' names as the section shows them (display_name: the full name, else the address's first part),
+# in one value: PostgreSQL digests them; elsewhere (SQLite) they come as they are and are digested here.
+_NAMES = {
+    "postgresql": "md5(string_agg(u.full_name || chr(31) || u.email, chr(30) ORDER BY u.id))",
+    "sqlite": "group_concat(u.id || char(31) || u.full_name || char(31) || u.email, char(30))",
+}
 # A few sections per process (one per team and window a worker is sending), so a recipient after the
 # first takes the section from memory instead of the cache (a round trip and an unpickle of its HTML).
 _SECTIONS_KEPT = 32
@@ -92,19 +100,23 @@ _sections_lock = threading.Lock()
 
 def window_stamp(*, team: Team, window: DigestWindow) -> str:
     """What the window holds, as a cache key part: its entries (count, newest, last edit, goals done),
-    their likes and comments, the team's members. Any reply, edit, like, comment or goal done since
-    changes it, so the next recipient's copy shows it."""
-    from core.models import Comment, Like
+    their likes and comments, the team's name and its members and their names. Any reply, edit, like,
+    comment, goal done or rename since changes it, so the next recipient's copy shows it."""
+    from core.models import Comment, Like, User
 
     sql = _WINDOW_STAMP.format(entry=Entry._meta.db_table, like=Like._meta.db_table,
-                               comment=Comment._meta.db_table, membership=Membership._meta.db_table)
+                               comment=Comment._meta.db_table, membership=Membership._meta.db_table,
+                               user=User._meta.db_table, names=_NAMES[connection.vendor])
     with connection.cursor() as cursor:
         cursor.execute(sql, [team.pk, connection.ops.adapt_datetimefield_value(window.since), team.pk])
-        row = cursor.fetchone()
+        *row, names = cursor.fetchone()
+    if connection.vendor != "postgresql":
+        names = hashlib.md5(str(sorted((names or "").split("\x1e"))).encode(), usedforsecurity=False).hexdigest()
+    team_name = hashlib.md5(team.name.encode(), usedforsecurity=False).hexdigest()
     # No spaces in a cache key (memcached): times as timestamps, days as ISO dates.
     return ":".join(
         str(v.timestamp()) if isinstance(v, dt.datetime) else v.isoformat() if isinstance(v, dt.date) else str(v)
-        for v in row
+        for v in [*row, names, team_name]
     ).replace(" ", "T")
 
 

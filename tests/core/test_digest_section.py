@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from core.emails import digests
 from core.emails.digests import digest_message, digest_window, window_stamp
 from core.models import Entry, Membership
+from core.services.accounts import user_profile_update
 from core.services.entries import entry_create, entry_delete, entry_update
 from core.services.social import comment_create, comment_delete, like_toggle
-from core.services.teams import membership_add, team_create
+from core.services.teams import membership_add, team_create, team_update
 from tests.conftest import requires_postgres
 
 UTC = dt.UTC
@@ -102,8 +103,26 @@ def test_anything_the_section_shows_changes_what_the_window_holds(alice, bob, ch
         changed("a goal done")
         membership_add(team=team, user=charlie)
         changed("a member who joined (listed as quiet)")
+        user_profile_update(user=bob, actor=bob, full_name="Robert", nickname=bob.nickname, time_zone=bob.time_zone)
+        changed("a member's new name")
+        user_profile_update(user=charlie, actor=charlie, full_name="", nickname="", time_zone="UTC")
+        changed("a member now named by their address")
+        team_update(team=team, actor=alice, name="Rocket launches", visibility=team.visibility, carry_over_goals=True)
+        changed("the team's new name")
         entry_delete(entry=entry, actor=bob)
         changed("a deleted entry")
+
+
+def test_the_next_copy_shows_a_member_renamed_meanwhile(alice, bob, charlie, team):
+    membership_add(team=team, user=charlie)
+    _post(alice, team, "alice shipped search")
+    with _morning():
+        first = digest_message(membership=_membership(team, bob), local_date=THU)
+    with _morning(8, 40):
+        user_profile_update(user=alice, actor=alice, full_name="Alice Astor", nickname="", time_zone="UTC")
+    with _morning(8, 41):
+        second = digest_message(membership=_membership(team, charlie), local_date=THU)
+    assert "Alice Astor" not in first.body and "Alice Astor" in second.body
 
 
 def test_each_team_gets_its_own_section(alice, bob, charlie, team):
