@@ -7,7 +7,7 @@ save (no ``auto_now``): that is checked."""
 import functools
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 @dataclass(frozen=True, eq=False)  # one per model and database (cached): hashed by identity
@@ -24,13 +24,15 @@ class Row:
     """One row of ``model`` to insert: ``params`` follow ``plan.columns``; ``values`` are those given."""
 
     def __init__(self, model, **values) -> None:
-        plan = insert_plan(model, connection.vendor)
+        # The thread's wrapper itself, not the ``connection`` proxy: each field reads it several times.
+        database = connections[DEFAULT_DB_ALIAS]
+        plan = insert_plan(model, database.vendor)
         unknown = values.keys() - plan.attnames
         if unknown:
             raise TypeError(f"{model.__name__} has no column for {', '.join(sorted(unknown))}")
         self.plan, self.values = plan, values
         self.params = [
-            field.get_db_prep_save(values[field.attname], connection)
+            field.get_db_prep_save(values[field.attname], database)
             if field.attname in values
             else (default() if callable(default) else default)
             for field, default in zip(plan.fields, plan.defaults, strict=True)
@@ -55,8 +57,9 @@ def insert_plan(model, vendor: str) -> InsertPlan:
 
 
 def _prepared_default(field):
-    if callable(field.default):  # e.g. dict: a fresh one per row, as the ORM makes it
-        return lambda: field.get_db_prep_save(field.get_default(), connection)
+    # (No default at all is NOT_PROVIDED, a class, so callable: it is None or "", the same for every row.)
+    if field.has_default() and callable(field.default):  # e.g. dict: a fresh one per row, as the ORM makes it
+        return lambda: field.get_db_prep_save(field.get_default(), connections[DEFAULT_DB_ALIAS])
     return field.get_db_prep_save(field.get_default(), connection)
 
 

@@ -27,6 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import inbound_mail
+from core.db import server_binding_cursor
 from core.emails.inbound import unknown_sender_reply
 from core.emails.reminders import reminder_day
 from core.localtime import zone_for
@@ -107,8 +108,9 @@ def inbound_store(
 
 def _store_in_one_statement(token: Row, message: Row) -> int | None:
     """PostgreSQL: the token and the message in one statement, atomic by itself (no BEGIN and COMMIT
-    round trips, the webhook's main cost after parsing moved out); the message only if the token is new."""
-    with connection.cursor() as cursor:
+    round trips, the webhook's main cost after parsing moved out); the message only if the token is new.
+    Its two dozen parameters are bound by the server, not quoted into the SQL in Python (core/db.py)."""
+    with server_binding_cursor(connection) as cursor:
         cursor.execute(_one_statement_sql(token.plan, message.plan), [*token.params, *message.params])
         fresh, inbound_id = cursor.fetchone()
     if not fresh and not _exact_retry(token):

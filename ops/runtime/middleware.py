@@ -4,6 +4,8 @@ import threading
 import time
 from collections import deque
 
+import csp.middleware
+
 WINDOW_SECONDS = 60
 
 
@@ -67,6 +69,21 @@ class RequestStatsMiddleware:
             return self.get_response(request)
         finally:
             request_stats.finished((time.perf_counter() - started) * 1000)
+
+
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's, except that a response exempt from the site's policies (``csp_exempt()``: the inbound
+    email webhook, whose answers only a mail provider reads) skips building them: django-csp builds every
+    policy first and looks at the exemption after, about a tenth of a millisecond per response."""
+
+    def process_response(self, request, response):
+        from django.conf import settings
+
+        exempt = getattr(response, "_csp_exempt", False) and (
+            getattr(response, "_csp_exempt_ro", False)
+            or not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        )
+        return response if exempt else super().process_response(request, response)
 
 
 class MaintenanceMiddleware:

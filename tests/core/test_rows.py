@@ -39,6 +39,8 @@ def test_a_default_of_a_mutable_kind_is_made_for_each_row_not_shared(db):
     defaults = dict(zip((field.name for field in plan.fields), plan.defaults, strict=True))
     assert callable(defaults["parsed"]) and callable(defaults["esp_fields"])  # dict: a fresh one per row
     assert defaults["outcome"] == "received" and defaults["entries_created"] == 0
+    # No default at all (NOT_PROVIDED, a class and so callable) is prepared once: None or "".
+    assert defaults["user"] is None and defaults["replied_at"] is None and defaults["raw"] == ""
 
 
 def test_it_inserts_nothing_and_answers_none_when_a_unique_constraint_holds_the_values(db):
