@@ -3,6 +3,7 @@
 import logging
 import threading
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -14,15 +15,26 @@ logger = logging.getLogger(__name__)
 MAINTENANCE_KEY = "maintenance"
 CHECK_EVERY_SECONDS = 2.0  # each process asks the database at most this often
 
+
+@dataclass(frozen=True)
+class _Memo:
+    at: float
+    state: dict | None
+    generation: int  # forgetting bumps it
+
+
+# What this process knows, replaced whole and never changed: every request reads it (one reference, no
+# lock — a lock every request takes is where a loaded process's threads queued up behind one another);
+# only the writers below take the lock, among themselves.
+_memo = _Memo(at=0.0, state=None, generation=0)
 _memo_lock = threading.Lock()
 _refreshing = threading.Lock()  # one thread per process asks the database; the others use what we knew
-_memo: dict = {"at": 0.0, "state": None, "generation": 0}  # forgetting bumps the generation
 
 
 def maintenance_state(*, fresh: bool = False) -> dict:
     """``{"enabled": bool, "message": str, "retry_after": int, "since": iso, "by": email}``."""
-    with _memo_lock:
-        known, age = _memo["state"], time.monotonic() - _memo["at"]
+    memo = _memo
+    known, age = memo.state, time.monotonic() - memo.at
     if not fresh and known is not None and age < CHECK_EVERY_SECONDS:
         return known
     if fresh or known is None:
@@ -36,12 +48,12 @@ def maintenance_state(*, fresh: bool = False) -> dict:
 
 
 def _refresh(known: dict | None) -> dict:
-    with _memo_lock:
-        generation = _memo["generation"]
+    global _memo
+    generation = _memo.generation
     state = _read(known)
     with _memo_lock:
-        if _memo["generation"] == generation:  # a read that began before a change must not undo it
-            _memo.update(at=time.monotonic(), state=state)
+        if _memo.generation == generation:  # a read that began before a change must not undo it
+            _memo = _Memo(at=time.monotonic(), state=state, generation=generation)
     return state
 
 
@@ -67,5 +79,6 @@ def _read(known: dict | None) -> dict:
 
 def maintenance_forget() -> None:
     """Drop this process's remembered state (after a change, and between tests)."""
+    global _memo
     with _memo_lock:
-        _memo.update(at=0.0, state=None, generation=_memo["generation"] + 1)
+        _memo = _Memo(at=0.0, state=None, generation=_memo.generation + 1)
