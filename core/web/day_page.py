@@ -126,16 +126,22 @@ class RecentSections:
         self._chars = 0
 
     def get_many(self, keys: list[str]) -> dict:
-        found = {}
-        with self._lock:
-            for key in keys:
-                parts = self._items.get(key)
-                if parts is not None:
-                    self._items.move_to_end(key)
-                    found[key] = parts
+        # Read without waiting: a lock every load takes is one loaded threads queue on. Each lookup is atomic;
+        # marking the sections as recently used is skipped when another thread holds the lock (they stay in
+        # the order they had, which only decides which sections go first when memory is full).
+        found = {key: parts for key in keys if (parts := self._items.get(key)) is not None}
+        if found and self._lock.acquire(blocking=False):
+            try:
+                for key in found:
+                    if key in self._items:
+                        self._items.move_to_end(key)
+            finally:
+                self._lock.release()
         return found
 
     def set_many(self, values: dict) -> None:
+        if not values:
+            return
         with self._lock:
             for key, parts in values.items():
                 if key not in self._items:

@@ -97,11 +97,15 @@ _sender_lock = threading.Lock()
 
 def enqueue_parse(inbound_id: int) -> None:
     global _sender
-    with _sender_lock:
-        if _sender is None or not _sender.is_alive():
-            _sender = _ParseSender()
-            _sender.start()
-    _sender.ids.put(inbound_id)
+    sender = _sender
+    # The lock only when the sender must be started: a lock every request takes is one loaded threads queue on.
+    if sender is None or not sender.is_alive():
+        with _sender_lock:
+            if _sender is None or not _sender.is_alive():
+                _sender = _ParseSender()
+                _sender.start()
+            sender = _sender
+    sender.ids.put(inbound_id)
 
 
 def inbound_email(sender, event, esp_name, **kwargs):
