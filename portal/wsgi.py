@@ -4,11 +4,15 @@ import os
 import signal
 import threading
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-application = get_wsgi_application()
+django.setup(set_prefix=False)  # as django.core.wsgi.get_wsgi_application does
+
+from portal.handlers import dispatching_application  # noqa: E402  (needs Django set up)
+
+application = dispatching_application()
 
 from ops.runtime.heartbeat import start_heartbeat  # noqa: E402  (needs Django set up)
 
