@@ -5,7 +5,6 @@ Every write that creates or changes an entry owes its team's webhooks in the sam
 
 import datetime as dt
 import re
-from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -98,7 +97,12 @@ def entry_create(
     )
     _apply_tags_and_mentions(entry=entry, people=people, actor=author)
     # Integrations (Slack) hear of the entry once it is committed; a failing receiver never fails the write.
-    transaction.on_commit(partial(entry_created.send, sender=Entry, entry_id=entry.pk), robust=True)
+    # A function, not a functools.partial: Django names a robust hook that failed by its __qualname__, and
+    # a partial has none (the failure then became an AttributeError, and the request a bare 500).
+    def announce_entry() -> None:
+        entry_created.send(sender=Entry, entry_id=entry.pk)
+
+    transaction.on_commit(announce_entry, robust=True)
     webhook_deliveries_owe(entry=entry, event="entry_created")
     # Posting again lifts the inactivity throttle: daily emails resume at once.
     for membership in Membership.objects.filter(team=team, user=author, emails_throttled=True).select_related("user"):
