@@ -24,7 +24,15 @@ from django.db import connection
 from django.http import Http404
 
 from core.models import Comment, Entry, Like, Membership, Notification, Team, User
-from core.selectors.entries import DayPerson, MemberDay, team_day, unread_notification_count
+from core.selectors.entries import (  # the team's and members' columns as the day's other statement reads them
+    _PERSON_COLUMNS,
+    _TEAM_COLUMNS,
+    _TEAM_FIELDS,
+    DayPerson,
+    MemberDay,
+    team_day,
+    unread_notification_count,
+)
 
 _ENTRY, _GROUP = "\x1f", "\x1e"  # between an entry's values, between entries
 # The section's groups in the order it shows them (core/_day_member.html).
@@ -58,6 +66,11 @@ def shown_digest(md: MemberDay, day: dt.date) -> str | None:
     return hashlib.sha256(_GROUP.join(entries).encode()).hexdigest()
 
 
+def viewer_likes(md: MemberDay) -> str:
+    """'1' or '0' per entry of a member's section, in its order: the viewer's own like, as the statement spells it."""
+    return "".join("1" if entry.liked else "0" for group in PARTS for entry in getattr(md, group))
+
+
 def _shown_text(e, part: int, day: dt.date) -> str:
     open_on_day = e.kind == Entry.Kind.GOAL and e.completed_on is not None and e.completed_on > day
     return _ENTRY.join(
@@ -82,9 +95,6 @@ def _table(model) -> str:
     return model._meta.db_table
 
 
-_TEAM_FIELDS = [f.attname for f in Team._meta.concrete_fields]
-_TEAM_COLUMNS = [f"t.{Team._meta.get_field(name).column}" for name in _TEAM_FIELDS]
-_PERSON_COLUMNS = ["u.id", "u.hash_id", "u.full_name", "u.email", "u.nickname"]
 _SECTION_COLUMNS = ["s.digest", "s.likes", "s.posted"]
 # The part an entry is shown in, as the section orders them: a goal carried over from an earlier day is in the
 # last part whatever its kind; otherwise blockers, dones, goals.
@@ -167,7 +177,7 @@ def _from_rows(*, team_hash: str, day: dt.date, viewer) -> DaySections:
         MemberSection(
             member=md.member,
             digest=shown_digest(md, day),
-            likes="".join("1" if e.liked else "0" for part in PARTS for e in getattr(md, part)),
+            likes=viewer_likes(md),
             posted=md.posted,
         )
         for md in page.members

@@ -34,7 +34,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from core.localtime import zone_for
-from core.selectors.day_sections import DaySections, shown_digest
+from core.selectors.day_sections import DaySections, shown_digest, viewer_likes
 from core.selectors.entries import MemberDay, member_days
 from core.web import soft_cache
 from core.web.forms import EntryForm
@@ -89,14 +89,13 @@ def sections_html(*, page: DaySections, request, day: dt.date, today: dt.date) -
             _fill(out, stored, section.likes, values)
             continue
         md = read[section.member.pk]
-        entries = _entries(md)
-        if not entries:
+        if not _entries(md):
             continue  # emptied between the two reads (a delete): shown as the next load will show it
         stored = renderer.render(md)
         # Kept under the digest of the rows it was rendered from, which were read after the digests: an edit
         # in between must never be kept under the digest of what was there before it.
         missing[renderer.key(md.member, shown_digest(md, day))] = stored
-        _fill(out, stored, "".join("1" if entry.liked else "0" for entry in entries), values)
+        _fill(out, stored, viewer_likes(md), values)
     soft_cache.set_many(missing, CACHE_SECONDS)
     recent.set_many(missing)
     return "".join(out)
