@@ -8,17 +8,23 @@ then closes itself and raises ``OperationalError``: the request answers 503 and 
 the connection.
 """
 
+from time import monotonic
+
 import psycopg
 from django.conf import settings
 from psycopg import errors
 
 
 class BoundedConnection(psycopg.Connection):
+    # When the server last answered on this connection (monotonic): the pool skips its check before
+    # lending a connection that answered moments ago (core/postgresql/base.py).
+    answered_at = 0.0
+
     def wait(self, gen, interval=0.1, timeout=None):
         if timeout is None:
             timeout = settings.DB_NETWORK_TIMEOUT_SECONDS or None
         try:
-            return super().wait(gen, interval=interval, timeout=timeout)
+            answer = super().wait(gen, interval=interval, timeout=timeout)
         except errors._WaitTimeout:
             # The query may or may not have reached the server: this connection's state is unknown.
             # Closing it makes the pool discard it; an open transaction dies with it on the server.
@@ -26,6 +32,8 @@ class BoundedConnection(psycopg.Connection):
             raise psycopg.OperationalError(
                 f"the database did not answer within {timeout:g} s; connection closed"
             ) from None
+        self.answered_at = monotonic()
+        return answer
 
 
 def server_binding_cursor(connection):

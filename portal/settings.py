@@ -133,6 +133,8 @@ DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=2)
 # and the senders try again, rather than queueing requests behind each other; other processes wait longer.
 DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=1.0 if dyno.process_type() == "web" else 5.0)
 OVERLOAD_RETRY_AFTER_SECONDS = env.int("OVERLOAD_RETRY_AFTER_SECONDS", default=2)
+# A pooled connection whose server answered within this many seconds is lent without a check (core/postgresql).
+DB_POOL_CHECK_AFTER_SECONDS = env.float("DB_POOL_CHECK_AFTER_SECONDS", default=1.0)
 # Every wait on the database is bounded, so an outage costs a request seconds, not the router's 30 s.
 # Server side, per process type: web requests fail fast, workers and beat run batch queries, the
 # release phase (migrations) and one-off commands have no limit. Client side, a connection that
@@ -189,9 +191,11 @@ else:
             "reconnect_timeout": 10.0,
         }
         _db["CONN_MAX_AGE"] = 0  # the pool owns connection lifetime
-        # The pool checks a connection before lending it: one that died with an outage is replaced
-        # instead of failing the first request after recovery.
-        _db["CONN_HEALTH_CHECKS"] = True
+        # A connection is checked before it is lent unless its server answered moments ago: one that died
+        # with an outage is replaced instead of failing the first request after recovery, without a round
+        # trip on every request of a busy dyno. The check is the backend's (core/postgresql), not Django's.
+        _db["ENGINE"] = "core.postgresql"
+        _db["CONN_HEALTH_CHECKS"] = False
     else:
         # What psycopg2 would give: one persistent connection per thread, checked before reuse.
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)

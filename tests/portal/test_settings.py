@@ -52,6 +52,8 @@ def test_it_pools_postgres_connections_and_names_them_after_the_dyno():
     assert options["OPTIONS"]["pool"]["max_size"] == 12
     assert options["OPTIONS"]["application_name"] == "web.3"
     assert options["CONN_MAX_AGE"] == 0
+    # The backend checks a lent connection unless it just answered (tests/core/test_pool_check.py).
+    assert options["ENGINE"] == "core.postgresql" and options["CONN_HEALTH_CHECKS"] is False
 
 
 def test_it_keeps_persistent_per_thread_connections_with_pooling_off():
