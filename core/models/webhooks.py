@@ -39,9 +39,19 @@ class Hook(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The add form's one-time key: the same form sent again (a reload of the page showing the secret, a
+    # double click) finds the hook it made instead of making a second one with another secret.
+    creation_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["team", "created_at"], name="hook_team")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "creation_key"],
+                condition=models.Q(creation_key__isnull=False),
+                name="hook_user_creation_key",
+            )
+        ]
         ordering = ["created_at"]
 
     def __str__(self) -> str:

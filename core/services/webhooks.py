@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -70,20 +70,55 @@ def _validated_events(events) -> list[str]:
     return chosen
 
 
-def hook_create(*, actor, team: Team, target_url: str, events: list[str] | None = None) -> Hook:
+class HookAlreadyCreated(Exception):
+    """The add form was sent again with the key of a hook it already made (``hook``): nothing new is made,
+    and that hook's secret is not shown again."""
+
+    def __init__(self, hook: Hook):
+        super().__init__(f"webhook {hook.hash_id} was already added by this form")
+        self.hook = hook
+
+
+def hook_create(
+    *, actor, team: Team, target_url: str, events: list[str] | None = None, creation_key: str | None = None
+) -> Hook:
     """A hook on a team the actor belongs to (every event unless ``events`` says which). The returned
     hook's ``new_secret`` is its signing secret in plain text, for its owner to copy now: only its
-    ciphertext is stored, and it is never shown again."""
+    ciphertext is stored, and it is never shown again.
+
+    ``creation_key`` (the add form's one-time key) makes a re-sent form harmless: when the actor already
+    made a hook with it, :class:`HookAlreadyCreated` names that hook and nothing is written."""
     if actor is None or not _is_member(user_id=actor.pk, team_id=team.pk):
         raise PermissionDenied("Only members of a team add webhooks to it.")
     url = _validated_url(target_url)
     chosen = _validated_events(events)
     secret = new_webhook_secret()
     with transaction.atomic():
-        Team.objects.select_for_update().filter(pk=team.pk).first()  # the count below holds per team
+        # The team's row lock serializes adds to the team: the limit below holds, and the same form sent
+        # twice at once (a double click) finds the first one's hook here rather than at the unique index.
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        if creation_key:
+            made = Hook.objects.filter(user=actor, creation_key=creation_key).first()
+            if made is not None:
+                raise HookAlreadyCreated(made)
         if Hook.objects.filter(team=team).count() >= settings.WEBHOOK_MAX_PER_TEAM:
             raise ValueError(f"A team has at most {settings.WEBHOOK_MAX_PER_TEAM} webhooks.")
-        hook = Hook.objects.create(team=team, user=actor, target_url=url, events=chosen, secret_encrypted=seal(secret))
+        try:
+            with transaction.atomic():
+                hook = Hook.objects.create(
+                    team=team,
+                    user=actor,
+                    target_url=url,
+                    events=chosen,
+                    secret_encrypted=seal(secret),
+                    creation_key=creation_key or None,
+                )
+        except IntegrityError:
+            # Only the same key sent to two teams at once gets here (the lock above is per team).
+            made = Hook.objects.filter(user=actor, creation_key=creation_key).first() if creation_key else None
+            if made is None:
+                raise
+            raise HookAlreadyCreated(made) from None
     hook.new_secret = secret
     return hook
 

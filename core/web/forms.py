@@ -1,6 +1,7 @@
 """Forms: every bad input (empty, too long, bad date, unknown time zone) becomes a field error."""
 
 import datetime as dt
+import secrets
 import zoneinfo
 from collections.abc import Mapping
 from functools import lru_cache
@@ -213,3 +214,13 @@ class HookForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one event."},
     )
+
+
+def new_creation_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class HookAddForm(HookForm):
+    # A one-time key, fresh on every blank form: the service makes one hook per key, so the same form sent
+    # again (a reload of the page that shows the secret, a double click) does not add a second hook.
+    creation_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput, initial=new_creation_key)

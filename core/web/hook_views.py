@@ -21,9 +21,17 @@ from core.selectors.webhooks import (
     hooks_on_team_owned_by,
     team_hook_count,
 )
-from core.services.webhooks import hook_create, hook_delete, hook_pause, hook_resume, hook_secret_rotate, hook_update
+from core.services.webhooks import (
+    HookAlreadyCreated,
+    hook_create,
+    hook_delete,
+    hook_pause,
+    hook_resume,
+    hook_secret_rotate,
+    hook_update,
+)
 from core.web.common import posted, run_service
-from core.web.forms import HookForm
+from core.web.forms import HookAddForm, HookForm
 
 
 def _own_hook(request, team_hash, hook_hash):
@@ -54,9 +62,19 @@ def _secret_page(request, team, hook, *, rotated: bool):
 @require_http_methods(["GET", "POST"])
 def hooks_view(request, team_hash):
     team = membership_for(user=request.user, team_hash=team_hash).team
-    form = HookForm(posted(request))
+    form = HookAddForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        hook = _saved(form, lambda **data: hook_create(actor=request.user, team=team, **data))
+        try:
+            hook = _saved(form, lambda **data: hook_create(actor=request.user, team=team, **data))
+        except HookAlreadyCreated as already:
+            # The form sent again (a reload of the secret's page): the hook it made, without its secret.
+            messages.info(
+                request,
+                "That form was sent twice: the webhook it added is below, and no second one was made. "
+                "Its secret was shown once, when it was added; rotate it if you did not copy it.",
+            )
+            made = already.hook
+            return redirect("team_hook", team_hash=made.team.hash_id, hook_hash=made.hash_id)
         if hook is not None:
             return _secret_page(request, team, hook, rotated=False)
     hooks = hooks_on_team_owned_by(user=request.user, team=team)

@@ -182,3 +182,58 @@ def test_the_pages_carry_the_csp_and_no_inline_code(alice, team, hook):
 def test_team_settings_link_to_the_page(bob, team):
     html = _as(bob).get(reverse("team_settings", args=[team.hash_id])).content.decode()
     assert reverse("team_hooks", args=[team.hash_id]) in html
+
+
+def _creation_key(page) -> str:
+    import re
+
+    found = re.search(r'name="creation_key" value="([^"]+)"', page.content.decode())
+    assert found, "the add form carries its one-time key"
+    return found.group(1)
+
+
+def test_the_add_form_sent_again_adds_no_second_hook_and_shows_no_secret(bob, team, receiver):
+    """A reload of the page that shows the secret re-sends the form: the hook it made is shown (without
+    its secret), and no second hook with another secret is made."""
+    client = _as(bob)
+    page = client.get(reverse("team_hooks", args=[team.hash_id]))
+    data = {"target_url": receiver.url, "events": ["entry_created"], "creation_key": _creation_key(page)}
+    first = client.post(reverse("team_hooks", args=[team.hash_id]), data)
+    hook = Hook.objects.get(user=bob, team=team)
+    secret = unseal(hook.secret_encrypted)
+    assert first.status_code == 200 and secret in first.content.decode()
+
+    again = client.post(reverse("team_hooks", args=[team.hash_id]), data, follow=True)
+    assert again.redirect_chain == [(reverse("team_hook", args=[team.hash_id, hook.hash_id]), 302)]
+    shown = again.content.decode()
+    assert "That form was sent twice" in shown and secret not in shown
+    assert Hook.objects.filter(user=bob).count() == 1
+    assert unseal(Hook.objects.get(pk=hook.pk).secret_encrypted) == secret  # not rotated either
+
+    # A fresh form (a new key) adds another, as asked.
+    fresh = client.get(reverse("team_hooks", args=[team.hash_id]))
+    assert _creation_key(fresh) != data["creation_key"]
+    client.post(reverse("team_hooks", args=[team.hash_id]), {**data, "creation_key": _creation_key(fresh)})
+    assert Hook.objects.filter(user=bob).count() == 2
+
+
+def test_another_members_key_is_theirs_alone(alice, bob, team, receiver):
+    """The key is per person: the same key from someone else (copied, or guessed) adds their own hook and
+    never shows or names the other's."""
+    key = "k" * 32
+    bobs = hook_create(actor=bob, team=team, target_url=receiver.url, creation_key=key)
+    answer = _as(alice).post(
+        reverse("team_hooks", args=[team.hash_id]),
+        {"target_url": receiver.url, "events": ["entry_created"], "creation_key": key},
+    )
+    assert answer.status_code == 200 and bobs.hash_id not in answer.content.decode()
+    assert Hook.objects.filter(user=alice).count() == 1 and Hook.objects.filter(user=bob).count() == 1
+
+
+def test_an_unreadable_key_gets_a_clear_error_and_saves_nothing(bob, team, receiver):
+    answer = _as(bob).post(
+        reverse("team_hooks", args=[team.hash_id]),
+        {"target_url": receiver.url, "events": ["entry_created"], "creation_key": "x" * 65},
+    )
+    assert answer.status_code == 200 and "This form could not be read" in answer.content.decode()
+    assert not Hook.objects.exists()

@@ -18,6 +18,7 @@ from core.services.accounts import user_api_token_reset
 from core.services.entries import entry_archive, entry_create, entry_update, goal_complete
 from core.services.teams import membership_remove
 from core.services.webhooks import (
+    HookAlreadyCreated,
     hook_create,
     hook_delete,
     hook_update,
@@ -440,3 +441,49 @@ def test_it_forgets_finished_deliveries_past_their_retention_but_never_owed_ones
     assert not WebhookDelivery.objects.filter(pk=sent.pk).exists() and not WebhookAttempt.objects.exists()
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {Status.PENDING}
     assert WebhookDelivery.objects.filter(pk=owed.pk).exists()
+
+
+def test_a_creation_key_makes_one_hook_per_person(alice, team, other_team, charlie, receiver):
+    """The add form's key: the same key again finds the first hook (whatever the team it is sent to), and
+    writes nothing; without a key every call adds one, as the API does."""
+    from core.services.teams import membership_add
+
+    membership_add(team=other_team, user=alice)
+    first = hook_create(actor=alice, team=team, target_url=receiver.url, creation_key="a" * 32)
+    for where in (team, other_team):
+        with pytest.raises(HookAlreadyCreated) as already:
+            hook_create(actor=alice, team=where, target_url=receiver.url + "?again", creation_key="a" * 32)
+        assert already.value.hook == first
+    assert Hook.objects.filter(user=alice).count() == 1 and not hasattr(already.value.hook, "new_secret")
+    hook_create(actor=alice, team=team, target_url=receiver.url)
+    hook_create(actor=alice, team=team, target_url=receiver.url)
+    assert Hook.objects.filter(user=alice).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_sent_twice_at_once_makes_one_hook(alice, team, receiver):
+    """A double click: two requests with one key at the same moment, each on its own connection."""
+    import threading
+
+    from django.db import connection
+
+    barrier, outcomes = threading.Barrier(2), []
+
+    def send():
+        try:
+            barrier.wait()
+            outcomes.append(hook_create(actor=alice, team=team, target_url=receiver.url, creation_key="b" * 32))
+        except HookAlreadyCreated as already:
+            outcomes.append(already)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    made = [o for o in outcomes if isinstance(o, Hook)]
+    again = [o for o in outcomes if isinstance(o, HookAlreadyCreated)]
+    assert len(made) == 1 and len(again) == 1 and again[0].hook == made[0]
+    assert Hook.objects.filter(user=alice).count() == 1
