@@ -17,35 +17,29 @@ from tests.conftest import requires_postgres
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def pooled():
-    """A second connection to the test database through our backend, with a pool of one."""
+def _pooled_backend(size: int):
+    """Another connection to the test database through our backend, with a pool of ``size``."""
     settings_dict = {
         **connection.settings_dict,
         "ENGINE": "core.postgresql",
         "CONN_MAX_AGE": 0,
         "CONN_HEALTH_CHECKS": False,
-        "OPTIONS": {"pool": {"min_size": 1, "max_size": 1, "timeout": 10, "connection_class": BoundedConnection}},
+        "OPTIONS": {"pool": {"min_size": size, "max_size": size, "timeout": 10, "connection_class": BoundedConnection}},
     }
-    wrapper = DatabaseWrapper(settings_dict, alias="pool_check_test")
+    wrapper = DatabaseWrapper(settings_dict, alias=f"pool_check_test_{size}")
     yield wrapper
     wrapper.close()
     wrapper.close_pool()
+
+
+@pytest.fixture
+def pooled():
+    yield from _pooled_backend(1)
 
 
 @pytest.fixture
 def pooled_three():
-    settings_dict = {
-        **connection.settings_dict,
-        "ENGINE": "core.postgresql",
-        "CONN_MAX_AGE": 0,
-        "CONN_HEALTH_CHECKS": False,
-        "OPTIONS": {"pool": {"min_size": 3, "max_size": 3, "timeout": 10, "connection_class": BoundedConnection}},
-    }
-    wrapper = DatabaseWrapper(settings_dict, alias="pool_check_test_three")
-    yield wrapper
-    wrapper.close()
-    wrapper.close_pool()
+    yield from _pooled_backend(3)
 
 
 def _request(wrapper) -> int:
