@@ -29,16 +29,16 @@ HEARTBEAT_ALIAS = "heartbeat"
 _INTERVAL_COUNTERS = {"waited": "requests_queued", "wait_ms": "requests_wait_ms", "turned_away": "requests_errors"}
 
 
-def pool_stats() -> dict:
+def pool_stats(connection=None) -> dict:
     """This process's connection pool, as psycopg_pool reports it (or how connections are held)."""
-    connection = connections["default"]
+    connection = connection or connections["default"]
     if connection.vendor != "postgresql":
         return {"mode": "embedded"}
     pool = connection.pool
     if pool is None:
         return {"mode": "per-thread"}
     stats = pool.get_stats()
-    return {
+    figures = {
         "mode": "pool",
         **{
             k: stats.get(k)
@@ -59,6 +59,11 @@ def pool_stats() -> dict:
             )
         },
     }
+    # psycopg counts a dead connection as "lost" when its own check finds it, and as a bad return when it
+    # comes back broken: from a request whose connection died, or from our backend's check before lending
+    # (core/postgresql), which hands a dead one back to be replaced. Either way a connection was lost.
+    figures["connections_lost"] = (stats.get("connections_lost") or 0) + (stats.get("returns_bad") or 0)
+    return figures
 
 
 class PoolGauge:

@@ -138,3 +138,15 @@ def test_within_the_window_a_silently_dropped_connection_fails_one_request_and_i
         with pytest.raises(OperationalError):
             _request(pooled)
     assert _request(pooled) != dead
+
+
+@override_settings(DB_POOL_CHECK_AFTER_SECONDS=60)
+def test_the_connections_the_check_replaced_show_as_lost_in_the_heartbeat(pooled):
+    from ops.runtime.heartbeat import pool_stats
+
+    dead = _request(pooled)
+    before = pool_stats(pooled)["connections_lost"]
+    _terminate(dead)
+    _until_the_goodbye_arrives(dead)
+    _request(pooled)
+    assert pool_stats(pooled)["connections_lost"] == before + 1
