@@ -15,6 +15,11 @@ from django.conf import settings
 from psycopg import errors
 
 
+class DatabaseSilent(psycopg.OperationalError):
+    """The database did not answer within ``DB_NETWORK_TIMEOUT_SECONDS``: the connection was closed. Not a
+    dead connection but a silent network or server, which every other connection would wait on as long."""
+
+
 class BoundedConnection(psycopg.Connection):
     # When the server last answered on this connection (monotonic): the pool skips its check before
     # lending a connection that answered moments ago (core/postgresql/base.py).
@@ -29,9 +34,7 @@ class BoundedConnection(psycopg.Connection):
             # The query may or may not have reached the server: this connection's state is unknown.
             # Closing it makes the pool discard it; an open transaction dies with it on the server.
             self.pgconn.finish()
-            raise psycopg.OperationalError(
-                f"the database did not answer within {timeout:g} s; connection closed"
-            ) from None
+            raise DatabaseSilent(f"the database did not answer within {timeout:g} s; connection closed") from None
         self.answered_at = monotonic()
         return answer
 

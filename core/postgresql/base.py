@@ -30,6 +30,8 @@ from django.conf import settings
 from django.db.backends.postgresql import base
 from psycopg_pool import ConnectionPool
 
+from core.db import DatabaseSilent
+
 
 def _may_have_died(connection) -> bool:
     """Whether a pooled connection needs the round-trip check before it is lent (see the module)."""
@@ -54,6 +56,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 return connection
             try:
                 ConnectionPool.check_connection(connection)
+            except DatabaseSilent:
+                # Nothing answered within the bound (a partition, a hung server): checking the next idle
+                # connection would wait as long again, so this request answers 503 now.
+                self.pool.putconn(connection)
+                raise
             except psycopg.Error:
                 self.pool.putconn(connection)  # broken: the pool closes it and opens a replacement
                 continue

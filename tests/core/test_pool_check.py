@@ -17,15 +17,19 @@ from tests.conftest import requires_postgres
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _pooled_backend(size: int):
-    """Another connection to the test database through our backend, with a pool of ``size``."""
+def _pooled_backend(size: int, *, port: str | None = None):
+    """Another connection to the test database through our backend, with a pool of ``size`` (through
+    ``port``, a proxy's, when given)."""
+    pool = {"min_size": size, "max_size": size, "timeout": 10, "connection_class": BoundedConnection}
     settings_dict = {
         **connection.settings_dict,
         "ENGINE": "core.postgresql",
         "CONN_MAX_AGE": 0,
         "CONN_HEALTH_CHECKS": False,
-        "OPTIONS": {"pool": {"min_size": size, "max_size": size, "timeout": 10, "connection_class": BoundedConnection}},
+        "OPTIONS": {"connect_timeout": 1, "pool": pool},
     }
+    if port is not None:
+        settings_dict.update(HOST="127.0.0.1", PORT=port)
     wrapper = DatabaseWrapper(settings_dict, alias=f"pool_check_test_{size}")
     yield wrapper
     wrapper.close()
@@ -150,3 +154,25 @@ def test_the_connections_the_check_replaced_show_as_lost_in_the_heartbeat(pooled
     _until_the_goodbye_arrives(dead)
     _request(pooled)
     assert pool_stats(pooled)["connections_lost"] == before + 1
+
+
+@override_settings(DB_POOL_CHECK_AFTER_SECONDS=0, DB_NETWORK_TIMEOUT_SECONDS=0.5)
+def test_a_silent_database_costs_a_request_one_network_timeout_not_one_per_idle_connection():
+    """A partition with a pool full of idle connections: the first check that waits out the bound ends the
+    request (503), instead of waiting as long again on each of the other idle connections."""
+    from tests.tcp_proxy import ControlledProxy
+
+    with ControlledProxy(int(connection.settings_dict["PORT"] or 5432)) as proxy:
+        backend = _pooled_backend(3, port=str(proxy.port))
+        wrapper = next(backend)
+        try:
+            wrapper.pool.open(wait=True)
+            proxy.blackhole()
+            started = time.monotonic()
+            with pytest.raises(OperationalError):
+                _request(wrapper)
+            waited = time.monotonic() - started
+            assert 0.5 <= waited < 1.2, waited  # one bound of 0.5 s, not three
+        finally:
+            proxy.forward()
+            next(backend, None)
