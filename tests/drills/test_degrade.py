@@ -167,6 +167,55 @@ def test_it_answers_503_within_budget_while_the_database_refuses_then_black_hole
     assert not Entry.objects.filter(text="during the outage").exists()
 
 
+@requires_postgres
+def test_every_pooled_connection_ended_by_the_server_fails_no_request(alice, team, capsys):
+    """What a database restart or failover does to a web dyno's pool: the server ends every connection it
+    holds. The pool lends without a round trip only connections whose socket shows no goodbye, so the
+    requests right after meet none of the dead ones: every one answers 200, none 503."""
+    from django.db import connection
+
+    port, dyno = free_port(), "web.8"
+    base = f"http://127.0.0.1:{port}"
+    with waitress(port, env=process_env(DYNO=dyno, DB_POOL_MIN_SIZE="4"), threads=8):
+        wait_for(lambda: timed(session().get, f"{base}/health")[0] == 200, timeout=60, what="waitress up")
+        web = session()
+        assert log_in(web, base, "alice@example.com", "alice-password-1")[0] == 302
+        day_url = f"{base}/t/{team.hash_id}/"
+        warm = _concurrently(lambda: timed(web.get, day_url), 8)  # several pooled connections in use
+        assert {status for status, _, _ in warm} == {200}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()",
+                [dyno],
+            )
+            pids = [pid for (pid,) in cursor.fetchall()]
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) pid", [pids])
+
+            def gone() -> bool:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s::int[])", [pids])
+                return cursor.fetchone()[0] == 0
+
+            wait_for(gone, timeout=10, interval=0.05, what="the ended backends gone")
+            ended = len(pids)
+        after = _concurrently(lambda: timed(web.get, day_url), 8) + [timed(web.get, day_url) for _ in range(8)]
+    _figures(
+        capsys,
+        "pooled connections ended by the server",
+        [("connections ended", ended), ("answers after", sorted({status for status, _, _ in after}))],
+    )
+    assert ended >= 2
+    assert [status for status, _, _ in after] == [200] * len(after)
+
+
+def _concurrently(call, n: int) -> list:
+    results, threads = [], [threading.Thread(target=lambda: results.append(call())) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
 def _admin_log_in(web, base: str, password: str):
     token = csrf_from(web, f"{base}/admin/login/")
     data = {"username": "root@idonethis.test", "password": password, "csrfmiddlewaretoken": token}
