@@ -13,7 +13,7 @@ urlpatterns = [
     path("anymail/", include((webhook_urlpatterns(), "anymail"))),
     path("api/v2/", include("core.api.urls")),
     path("api/v0.1/", include("core.api.legacy_urls")),
-    re_path(r"^api/", api_not_found),  # an unknown API path is a JSON 404, not the site's page
+    re_path(r"^api(/|$)", api_not_found),  # an unknown API path is a JSON 404, not the site's page
     path("", include("idt_slack.urls")),
     path("", include("core.urls")),
 ]

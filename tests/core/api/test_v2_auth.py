@@ -96,7 +96,7 @@ def test_every_endpoint_needs_a_token(db, anonymous):
 
 
 def test_an_unknown_api_path_is_a_json_404(as_alice):
-    for path in ("/api/v2/nothing", "/api/v2/noop/", "/api/v3/noop", "/api/"):
+    for path in ("/api/v2/nothing", "/api/v2/nothing/", "/api/v3/noop", "/api/"):
         response = as_alice.get(path)
         assert response.status_code == 404, path
         assert response.json() == {"error": "Not found"}
