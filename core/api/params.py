@@ -25,11 +25,22 @@ def is_slug(value) -> bool:
 
 
 def body_of(request) -> dict:
-    """The submitted fields; a JSON body that is not an object is a 400 (``[1, 2]`` has no fields)."""
+    """The submitted fields: the body's (JSON object or form fields) and the query string's, as the original
+    read them (its clients may send ``POST /entries?team_id=…&body=…``); a field in both is the query
+    string's, as there. A JSON body that is not an object is a 400 (``[1, 2]`` has no fields)."""
     data = request.data
     if not hasattr(data, "get"):
         raise ApiError("The request body must be a JSON object or form fields")
-    return data
+    query = request.query_params
+    if not query:
+        return data
+    fields = data.copy()
+    for name, values in query.lists():
+        if hasattr(fields, "setlist"):
+            fields.setlist(name, values)
+        else:
+            fields[name] = values[0] if len(values) == 1 else values
+    return fields
 
 
 def text(data, name: str, *, required: bool = False) -> str | None:

@@ -3,6 +3,7 @@
 import pytest
 
 from core.models import Entry
+from tests.core.api.conftest import token_for
 
 
 @pytest.mark.parametrize("path", ["/api/v2/noop/", "/api/v2/teams/", "/api/v2/entries/", "/api/v2/hooks/"])
@@ -31,3 +32,32 @@ def test_the_bare_api_path_is_a_json_404(as_alice):
     response = as_alice.get("/api")
     assert response.status_code == 404
     assert response.json() == {"error": "Not found"}
+
+
+def test_it_takes_an_entrys_fields_from_the_query_string(as_alice, team):
+    response = as_alice.post(f"/api/v2/entries?body=From+the+query&team_id={team.hash_id}&status=goal")
+    assert response.status_code == 200
+    assert (response.json()["body"], response.json()["status"]) == ("From the query", "goal")
+
+
+def test_query_string_fields_join_the_bodys(as_alice, team):
+    response = as_alice.post(f"/api/v2/entries?team_id={team.hash_id}", {"body": "Mixed"})
+    assert response.status_code == 200
+    assert response.json()["team"]["hash_id"] == team.hash_id
+    form = as_alice.post(
+        f"/api/v2/entries?team_id={team.hash_id}", "body=Form+mixed", content_type="application/x-www-form-urlencoded"
+    )
+    assert form.json()["body"] == "Form mixed"
+
+
+def test_a_change_may_come_in_the_query_string(as_alice, team):
+    entry_hash = as_alice.post("/api/v2/entries", {"body": "Before", "team_id": team.hash_id}).json()["hash_id"]
+    response = as_alice.put(f"/api/v2/entries/{entry_hash}?body=After", {})
+    assert response.status_code == 200, response.content
+    assert response.json()["body"] == "After"
+
+
+def test_the_token_parameter_is_not_taken_for_a_field(alice, anonymous, team):
+    response = anonymous.post(f"/api/v2/entries?api_token={token_for(alice)}", {"body": "Hi", "team_id": team.hash_id})
+    assert response.status_code == 200
+    assert response.json()["body"] == "Hi"
