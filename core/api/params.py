@@ -13,6 +13,9 @@ from core.api.serializers import KIND_FOR_STATUS, STATUSES
 HASH_RE = re.compile(r"^[a-z0-9]{1,16}$")
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+DATETIME_RE = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+)
 
 
 def is_hash(value) -> bool:
@@ -68,10 +71,14 @@ def date(data, name: str) -> dt.date | None:
 
 
 def parse_date(value: str, name: str) -> dt.date:
-    """Exactly ``YYYY-MM-DD`` (Python would also take ``2018-W01-1`` or ``20180101``)."""
+    """``YYYY-MM-DD``, or an ISO-8601 date and time from which the date is taken as written (what the original
+    did with ``2018-01-04T21:10:13Z``, and what a JavaScript ``toISOString()`` sends). Nothing looser: Python
+    would also take ``2018-W01-1`` or ``20180101``, and ``01/04/2018`` means two different days."""
     try:
         if DATE_RE.match(value):
             return dt.date.fromisoformat(value)
+        if DATETIME_RE.match(value):
+            return dt.datetime.fromisoformat(value).date()
     except ValueError:
         pass
     raise ApiError(f"{name} must be a date (YYYY-MM-DD)")

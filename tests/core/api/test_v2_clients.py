@@ -1,5 +1,7 @@
 """What clients written for the original v2 API send, beyond the documented shape, and must keep working."""
 
+import datetime as dt
+
 import pytest
 
 from core.models import Entry
@@ -61,3 +63,23 @@ def test_the_token_parameter_is_not_taken_for_a_field(alice, anonymous, team):
     response = anonymous.post(f"/api/v2/entries?api_token={token_for(alice)}", {"body": "Hi", "team_id": team.hash_id})
     assert response.status_code == 200
     assert response.json()["body"] == "Hi"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["{day}T21:10:13Z", "{day}T21:10:13.084Z", "{day}T23:30:00-08:00", "{day}T01:00:00+1100", "{day} 10:00"],
+)
+def test_occurred_on_may_be_a_date_and_time_whose_date_is_taken_as_written(as_alice, team, written):
+    day = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    response = as_alice.post(
+        "/api/v2/entries", {"body": "Timed", "team_id": team.hash_id, "occurred_on": written.format(day=day)}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["occurred_on"] == day
+
+
+@pytest.mark.parametrize("written", ["12/01/2026", "20261201", "2026-W48-1", "2026-12-01T25:00:00Z", "2026-12-01Tnoon"])
+def test_occurred_on_in_another_shape_is_a_400(as_alice, team, written):
+    response = as_alice.post("/api/v2/entries", {"body": "x", "team_id": team.hash_id, "occurred_on": written})
+    assert response.status_code == 400
+    assert response.json() == {"error": "occurred_on must be a date (YYYY-MM-DD)"}
