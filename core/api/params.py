@@ -13,6 +13,7 @@ from core.api.serializers import KIND_FOR_STATUS, STATUSES
 HASH_RE = re.compile(r"^[a-z0-9]{1,16}$")
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 DATETIME_RE = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
 )
@@ -60,6 +61,9 @@ def text(data, name: str, *, required: bool = False) -> str | None:
     value = str(value).strip()
     if not value:
         raise missing_param(name)
+    if SURROGATE_RE.search(value):
+        # JSON can escape half of a UTF-16 pair ("\ud800"); no text can be stored or sent with it.
+        raise ApiError(f"{name} must be valid Unicode text (it has an unpaired surrogate)")
     return value
 
 

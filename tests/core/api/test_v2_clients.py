@@ -1,6 +1,7 @@
 """What clients written for the original v2 API send, beyond the documented shape, and must keep working."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -83,3 +84,21 @@ def test_occurred_on_in_another_shape_is_a_400(as_alice, team, written):
     response = as_alice.post("/api/v2/entries", {"body": "x", "team_id": team.hash_id, "occurred_on": written})
     assert response.status_code == 400
     assert response.json() == {"error": "occurred_on must be a date (YYYY-MM-DD)"}
+
+
+def test_a_lone_surrogate_in_json_text_is_a_clear_400(as_alice, team):
+    # What a client that cuts a string in the middle of an emoji sends.
+    sent = json.dumps({"body": "Shipped \ud83d", "team_id": team.hash_id})
+    assert "\\ud83d" in sent
+    response = as_alice.post("/api/v2/entries", sent)
+    assert response.status_code == 400
+    assert response.json() == {"error": "body must be valid Unicode text (it has an unpaired surrogate)"}
+    assert not Entry.objects.exists()
+
+
+def test_non_ascii_text_round_trips(as_alice, team):
+    body = "Déployé ✓ 日本語 \U0001f680 «ok»"
+    response = as_alice.post("/api/v2/entries", {"body": body, "team_id": team.hash_id})
+    assert response.status_code == 200
+    assert response.json()["body"] == body
+    assert as_alice.get(f"/api/v2/entries/{response.json()['hash_id']}").json()["body"] == body
