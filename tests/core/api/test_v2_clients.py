@@ -102,3 +102,12 @@ def test_non_ascii_text_round_trips(as_alice, team):
     assert response.status_code == 200
     assert response.json()["body"] == body
     assert as_alice.get(f"/api/v2/entries/{response.json()['hash_id']}").json()["body"] == body
+
+
+@pytest.mark.parametrize("path", ["/api/v2/entries", "/api/v2/hooks", "/api/v0.1/dones/"])
+def test_json_nested_too_deeply_is_a_400_not_a_500(as_alice, team, path):
+    deep = "[" * 100_000 + "]" * 100_000
+    response = as_alice.post(path, f'{{"body": {deep}, "team_id": "{team.hash_id}"}}')
+    assert response.status_code == 400
+    assert "nested too deeply" in response.content.decode()
+    assert not Entry.objects.exists()
