@@ -111,3 +111,9 @@ def test_json_nested_too_deeply_is_a_400_not_a_500(as_alice, team, path):
     assert response.status_code == 400
     assert "nested too deeply" in response.content.decode()
     assert not Entry.objects.exists()
+
+
+def test_a_host_the_site_does_not_serve_is_a_json_400_on_api_paths(as_alice):
+    response = as_alice.get("/api/v2/noop", headers={"host": "elsewhere.example"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "Bad request"}
