@@ -117,3 +117,15 @@ def test_a_host_the_site_does_not_serve_is_a_json_400_on_api_paths(as_alice):
     response = as_alice.get("/api/v2/noop", headers={"host": "elsewhere.example"})
     assert response.status_code == 400
     assert response.json() == {"error": "Bad request"}
+
+
+def test_a_body_without_a_content_type_is_a_415_that_says_what_to_send(as_alice, team):
+    # requests.post(url, data=json.dumps(fields)) sends no Content-Type; nor does a bare HTTP client.
+    body = json.dumps({"body": "x", "team_id": team.hash_id})
+    response = as_alice.post("/api/v2/entries", body, content_type="")
+    assert response.status_code == 415
+    assert response.json() == {
+        "error": "Send a JSON object (Content-Type: application/json) or form fields; this request has no Content-Type"
+    }
+    plain = as_alice.post("/api/v2/entries", body, content_type="text/plain")
+    assert plain.json()["error"].endswith('this request has Content-Type "text/plain"')
