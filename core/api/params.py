@@ -5,6 +5,7 @@ of text is simply an unknown id, never a lookup by primary key or a database err
 """
 
 import datetime as dt
+import math
 import re
 
 from core.api.errors import ApiError, missing_param
@@ -54,6 +55,9 @@ def text(data, name: str, *, required: bool = False) -> str | None:
             raise missing_param(name)
         return None
     value = data.get(name)
+    # A JSON number is taken as its text (as the original did), but 1e999 is Python's inf, no text at all.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ApiError(f"{name} must be a string")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         if value is None:
             raise missing_param(name)

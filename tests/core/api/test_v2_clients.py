@@ -129,3 +129,12 @@ def test_a_body_without_a_content_type_is_a_415_that_says_what_to_send(as_alice,
     }
     plain = as_alice.post("/api/v2/entries", body, content_type="text/plain")
     assert plain.json()["error"].endswith('this request has Content-Type "text/plain"')
+
+
+def test_a_json_number_is_taken_as_text_but_an_overflowing_one_is_a_400(as_alice, team):
+    number = as_alice.post("/api/v2/entries", f'{{"body": 42, "team_id": "{team.hash_id}"}}')
+    assert number.json()["body"] == "42"
+    overflow = as_alice.post("/api/v2/entries", f'{{"body": 1e999, "team_id": "{team.hash_id}"}}')
+    assert overflow.status_code == 400
+    assert overflow.json() == {"error": "body must be a string"}
+    assert Entry.objects.count() == 1
