@@ -8,6 +8,8 @@ import datetime as dt
 import math
 import re
 
+from django.http import QueryDict
+
 from core.api.errors import ApiError, missing_param
 from core.api.serializers import KIND_FOR_STATUS, STATUSES
 
@@ -39,13 +41,15 @@ def body_of(request) -> dict:
     query = request.query_params
     if not query:
         return data
-    fields = data.copy()
-    for name, values in query.lists():
-        if hasattr(fields, "setlist"):
+    # A shallow copy: QueryDict.copy() deep-copies, and an uploaded file spooled to disk cannot be.
+    if hasattr(data, "lists"):
+        fields = QueryDict(mutable=True)
+        for name, values in data.lists():
             fields.setlist(name, values)
-        else:
-            fields[name] = values[0] if len(values) == 1 else values
-    return fields
+        for name, values in query.lists():
+            fields.setlist(name, values)
+        return fields
+    return {**data, **{name: values[0] if len(values) == 1 else values for name, values in query.lists()}}
 
 
 def text(data, name: str, *, required: bool = False) -> str | None:

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import Entry
 from tests.core.api.conftest import token_for
@@ -138,3 +139,13 @@ def test_a_json_number_is_taken_as_text_but_an_overflowing_one_is_a_400(as_alice
     assert overflow.status_code == 400
     assert overflow.json() == {"error": "body must be a string"}
     assert Entry.objects.count() == 1
+
+
+def test_query_string_fields_join_a_multipart_body_with_a_large_file(as_alice, team):
+    # A file past FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to disk; the fields beside it are still read.
+    upload = SimpleUploadedFile("notes.txt", b"x" * (3 * 1024 * 1024), content_type="text/plain")
+    response = as_alice.client.post(
+        f"/api/v2/entries?team_id={team.hash_id}", {"body": "With a file", "file": upload}, headers=as_alice.headers
+    )
+    assert response.status_code == 200
+    assert response.json()["body"] == "With a file"
