@@ -1,4 +1,5 @@
-"""The base of every API view: token authentication, a signed-in caller, the per-token throttle, JSON only.
+"""The base of every API view: token authentication, a signed-in caller, the per-token throttle, JSON out,
+JSON or form fields in.
 
 These are also the REST_FRAMEWORK defaults; naming them here keeps each API view's contract in one place
 whatever the settings say.
@@ -10,6 +11,7 @@ from rest_framework.views import APIView
 
 from core.api.authentication import TokenAuthentication
 from core.api.errors import ApiError
+from core.api.parsers import PARSER_CLASSES
 from core.api.throttling import TokenRateThrottle
 
 
@@ -18,6 +20,7 @@ class ApiView(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [TokenRateThrottle]
     renderer_classes = [JSONRenderer]
+    parser_classes = PARSER_CLASSES
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -30,7 +30,14 @@ def missing_param(name: str) -> ApiError:
     return ApiError(f"param is missing or the value is empty: {name}")
 
 
-def message_for(exc) -> str:
+def unsupported_media_type(request) -> str:
+    """DRF's message is 'Unsupported media type "" in request.' for a body sent without a Content-Type."""
+    media_type = request.content_type if request is not None else ""
+    sent = f'Content-Type "{media_type}"' if media_type else "no Content-Type"
+    return f"Send a JSON object (Content-Type: application/json) or form fields; this request has {sent}"
+
+
+def message_for(exc, request=None) -> str:
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         return INVALID_AUTHENTICATION
     if isinstance(exc, exceptions.Throttled):
@@ -38,6 +45,8 @@ def message_for(exc) -> str:
         return f"Rate limit exceeded: try again in {wait} seconds" if wait else "Rate limit exceeded"
     if isinstance(exc, exceptions.NotFound) or exc.__class__.__name__ == "Http404":
         return "Not found"
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return unsupported_media_type(request)
     detail = getattr(exc, "detail", None)
     return first_message(detail) if detail is not None else str(exc)
 
@@ -71,7 +80,7 @@ def exception_handler(exc, context):
     exc = client_error(exc)
     response = drf_exception_handler(exc, context)
     if response is not None:
-        response.data = {"error": message_for(exc)}
+        response.data = {"error": message_for(exc, context.get("request"))}
     return response
 
 

@@ -4,6 +4,7 @@ Same tokens, throttle, services and selectors as v2; only the JSON around them i
 ``{"ok": true, "warnings": [], …}``, and errors ``{"ok": false, "detail": …}``.
 """
 
+from django.core.exceptions import PermissionDenied
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -21,7 +22,7 @@ from core.api.params import is_hash, is_slug
 from core.localtime import today_for
 from core.selectors.entries import dones_for_member
 from core.selectors.teams import team_for_member_by_slug, teams_for_user
-from core.services.entries import entry_create
+from core.services.entries import entry_create, entry_delete
 
 NO_TEAM = "No team with that short_name found."
 
@@ -128,7 +129,18 @@ class LegacyDoneListView(LegacyView):
 
 class LegacyDoneDetailView(LegacyView):
     def get(self, request, done_id):
+        return result(LegacyDoneSerializer(self.done(request, done_id), context={"request": request}).data)
+
+    def delete(self, request, done_id):
+        """What its clients' "undo" sent (``DELETE`` on the done's ``url``): 204, as it answered."""
+        try:
+            entry_delete(entry=self.done(request, done_id), actor=request.user)
+        except PermissionDenied as refusal:
+            raise exceptions.PermissionDenied(str(refusal)) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def done(self, request, done_id):
         done = dones_for_member(user=request.user).filter(hash_id=done_id).first() if is_hash(done_id) else None
         if done is None:
             raise exceptions.NotFound()
-        return result(LegacyDoneSerializer(done, context={"request": request}).data)
+        return done

@@ -37,10 +37,13 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
 
 
 def only_v2_endpoints(endpoints, **kwargs):
+    """The v2 operations, each once: the trailing-slash spelling of a path is the same operation."""
     return [
         endpoint
         for endpoint in endpoints
-        if endpoint[0].startswith(V2_PREFIX) and not endpoint[0].startswith((V2_PREFIX + "schema", V2_PREFIX + "docs"))
+        if endpoint[0].startswith(V2_PREFIX)
+        and not endpoint[0].endswith("/")
+        and not endpoint[0].startswith((V2_PREFIX + "schema", V2_PREFIX + "docs"))
     ]
 
 

@@ -31,3 +31,13 @@ class TokenRateThrottle(SimpleRateThrottle):
         except Exception as error:  # redis/memcached down or timing out
             logger.warning("API throttle skipped, cache unavailable: %s", error)
             return True
+
+    def wait(self):
+        """Seconds until this token may send again. DRF's answer is None (so no ``Retry-After``) when the
+        count is already past the rate, as it is right after the rate is lowered; then the wait is until
+        enough of the counted requests have aged out."""
+        wait = super().wait()
+        if wait is not None:
+            return wait
+        oldest_to_expire = self.history[self.num_requests - 1]
+        return max(1.0, self.duration - (self.now - oldest_to_expire))

@@ -3,11 +3,23 @@
 need no database."""
 
 from django.contrib import admin
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views import defaults
+
+from core.web.unavailable import wants_json
 
 
 def _in_admin(request) -> bool:
     return request.path.startswith("/admin/") and request.user.is_authenticated and request.user.is_staff
+
+
+def bad_request(request, exception):
+    """A request Django refuses before any view (a Host it does not serve, a suspicious operation): JSON for
+    the API's clients, Django's plain page for everyone else."""
+    if wants_json(request):
+        return JsonResponse({"error": "Bad request"}, status=400)
+    return defaults.bad_request(request, exception)
 
 
 def page_not_found(request, exception):

@@ -32,6 +32,9 @@ def server_error(request):
     # OperationalError: unreachable, timed out (statement_timeout cancels with QueryCanceled, one of
     # them), the pool had no connection in time; InterfaceError: a connection closed under us.
     if not isinstance(error, (OperationalError, InterfaceError)):
+        if wants_json(request):
+            # An API client parses the answer whatever its status: JSON, never the site's HTML page.
+            return JsonResponse({"error": "Internal server error"}, status=500)
         return defaults.server_error(request)
     busy = pool_exhausted(error)
     if busy:
@@ -40,7 +43,7 @@ def server_error(request):
     else:
         logger.warning("database unavailable for %s %s: %s", request.method, request.path, error)
         message, retry_after = MESSAGE, RETRY_AFTER_SECONDS
-    if request.path.startswith(tuple(settings.MAINTENANCE_JSON_PREFIXES)):
+    if wants_json(request):
         response = JsonResponse({"error": message, "retry_after": retry_after}, status=503)
     else:
         # Rendered without the request: context processors would ask the database again.
@@ -50,6 +53,11 @@ def server_error(request):
     if busy:
         response._has_been_logged = True  # Django's own log of the 500-handler's answer: the line above says it
     return response
+
+
+def wants_json(request) -> bool:
+    """API, webhook and Slack paths: their senders are programs that read JSON."""
+    return request.path.startswith(tuple(settings.MAINTENANCE_JSON_PREFIXES))
 
 
 def pool_exhausted(error: BaseException) -> bool:

@@ -29,3 +29,10 @@ def test_it_answers_json_503_to_senders_that_retry(rf):
 
 def test_it_leaves_other_errors_to_djangos_500(rf):
     assert _handled(rf.get("/"), KeyError("bug")).status_code == 500
+
+
+def test_it_answers_other_errors_with_json_500_on_api_paths(rf):
+    response = _handled(rf.post("/api/v2/entries"), KeyError("bug"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == {"error": "Internal server error"}

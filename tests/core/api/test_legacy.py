@@ -228,3 +228,21 @@ def test_an_unknown_legacy_path_is_a_json_404(as_alice):
     for path in ("/api/v0.1/dones", "/api/v0.1/nothing/"):
         response = as_alice.get(path)
         assert response.status_code == 404 and response.json() == {"error": "Not found"}
+
+
+def test_it_deletes_a_done_at_its_url_with_204(as_alice, team):
+    # What an "undo" in a v0.1 client sent: DELETE on the url of the done it had just posted.
+    created = as_alice.post("/api/v0.1/dones/", {"raw_text": "oops", "team": team.slug}).json()["result"]
+    response = as_alice.delete(created["url"])
+    assert response.status_code == 204
+    assert not Entry.objects.filter(hash_id=created["id"]).exists()
+    assert as_alice.delete(created["url"]).status_code == 404
+
+
+def test_only_the_author_or_a_team_admin_deletes_a_done(as_bob, as_charlie, alice, team):
+    done = entry_create(author=alice, team=team, text="alice's")
+    response = as_bob.delete(f"/api/v0.1/dones/{done.hash_id}/")
+    assert response.status_code == 403
+    assert response.json()["ok"] is False
+    assert as_charlie.delete(f"/api/v0.1/dones/{done.hash_id}/").json() == {"ok": False, "detail": "Not found."}
+    assert Entry.objects.filter(pk=done.pk).exists()

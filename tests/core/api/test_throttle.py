@@ -82,3 +82,14 @@ def test_a_down_cache_lets_requests_through(as_alice):
 def test_the_bad_token_answer_comes_before_the_limit(db, anonymous):
     with override_settings(API_THROTTLE_RATE="1/minute"):
         assert [anonymous.get("/api/v2/noop").status_code for _ in range(3)] == [401, 401, 401]
+
+
+@requires_redis
+def test_it_says_retry_after_when_the_count_is_past_a_lowered_rate(on_redis, as_alice):
+    with override_settings(API_THROTTLE_RATE="5/minute"):
+        assert [as_alice.get("/api/v2/noop").status_code for _ in range(5)] == [200] * 5
+    # The operator lowers the rate to 3/minute: five requests are already counted.
+    response = as_alice.get("/api/v2/noop")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response.json() == {"error": f"Rate limit exceeded: try again in {response['Retry-After']} seconds"}

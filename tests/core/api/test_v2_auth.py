@@ -43,6 +43,23 @@ def test_it_refuses_a_missing_or_bad_token_with_401(db, anonymous, headers):
     assert response["WWW-Authenticate"].startswith("Token")
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    ['Token token="{}"', "Token token={}", 'token token="{}", realm="api"', "Bearer {}", "TOKEN  {} "],
+)
+def test_it_accepts_the_header_spellings_of_the_originals_token_helper(alice, anonymous, spelling):
+    response = anonymous.get("/api/v2/noop", headers={"Authorization": spelling.format(token_for(alice))})
+    assert response.status_code == 200
+    assert response.json()["hash_id"] == alice.hash_id
+
+
+@pytest.mark.parametrize("spelling", ['Token token="{} x"', "Token token=", 'Token token=""', "Basic {}"])
+def test_other_header_spellings_are_refused(alice, anonymous, spelling):
+    response = anonymous.get("/api/v2/noop", headers={"Authorization": spelling.format(token_for(alice))})
+    assert response.status_code == 401
+    assert response.json() == INVALID
+
+
 def test_it_refuses_an_empty_or_wrong_api_token_parameter(db, anonymous):
     for value in ("", "nope", "\x00"):
         response = anonymous.get("/api/v2/noop", {"api_token": value})
@@ -96,7 +113,7 @@ def test_every_endpoint_needs_a_token(db, anonymous):
 
 
 def test_an_unknown_api_path_is_a_json_404(as_alice):
-    for path in ("/api/v2/nothing", "/api/v2/noop/", "/api/v3/noop", "/api/"):
+    for path in ("/api/v2/nothing", "/api/v2/nothing/", "/api/v3/noop", "/api/"):
         response = as_alice.get(path)
         assert response.status_code == 404, path
         assert response.json() == {"error": "Not found"}
