@@ -1,0 +1,173 @@
+"""Hostile and odd input to every portal page, as the roles that may open it: bad filter values, unknown
+lookups, sort columns and pages past the end, bad primary keys, odd search terms, and the support
+actions' parameters. Each answers 4xx or a clear page, never a 500."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from tests.ops.conftest import client_for
+from tests.ops.test_role_matrix import samples  # noqa: F401  (fixture: one row per model the portal lists)
+
+pytestmark = pytest.mark.django_db
+
+ODD_QUERIES = [
+    "state=<script>alert(1)</script>",
+    "status=<script>",
+    "id__gt=x",
+    "id=abc",
+    "pk__in=1,x",
+    "o=999",
+    "o=-1.x",
+    "o=abc",
+    "p=99999",
+    "p=-1",
+    "p=abc",
+    "q=%00",
+    "q=%27%22%3C%3E",
+    "q=" + "a" * 3000,
+    "q=%25",
+    "q=<m@x",
+    "q=\\",
+    "all=",
+    "_to_field=password",
+    "_popup=1&_to_field=id",
+    "created_at__gte=notadate",
+    "created_at__day=99",
+    "date_done__gte=yesterday",
+    "action=%00",
+    "outcome=nonsense",
+    "e=1",
+    "kind=%ff",
+    "received_at__lt=2026-13-45",
+    "done=forever",
+    "esp=%00",
+    "team=abc",
+    "user__id__exact=x",
+]
+BAD_PKS = ["999999", "abc", "0", "-1", "1%00", "%27", "99999999999999999999999", "%ff"]
+
+
+def _changelists():
+    return [
+        reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist") for m in admin.site._registry
+    ]
+
+
+def _object_urls(pk: str):
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        base = reverse(f"{prefix}_changelist")
+        for suffix in ("change/", "history/", "delete/"):
+            yield f"{base}{pk}/{suffix}"
+
+
+@pytest.fixture
+def clients(samples, sam, dev, root):  # noqa: F811
+    clients = {"support": client_for(sam), "developer": client_for(dev), "superuser": client_for(root)}
+    for client in clients.values():
+        client.raise_request_exception = False  # a 500 is a status to report, with every other one
+    return clients
+
+
+def test_it_never_answers_a_changelist_with_odd_parameters_with_a_500(clients):
+    problems = []
+    for url in _changelists():
+        for query in ODD_QUERIES:
+            for role, client in clients.items():
+                status = client.get(f"{url}?{query}").status_code
+                if status >= 500:
+                    problems.append(f"{role} GET {url}?{query[:60]}: {status}")
+    assert not problems, "\n".join(problems)
+
+
+def test_it_never_answers_a_bad_primary_key_with_a_500(clients):
+    problems = []
+    for pk in BAD_PKS:
+        for url in _object_urls(pk):
+            for role, client in clients.items():
+                response = client.get(url)
+                if response.status_code >= 500:
+                    problems.append(f"{role} GET {url}: {response.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+NUL = "%00"
+PAGE_QUERIES = {
+    "ops_find": ["q=%00", "q=ab%00", "q=" + "x" * 5000, "q=<script>", "q=@", "q=%25%25", "q=%5C"],
+    "ops_celery": ["queue=%00", "queue=<script>", "queue=" + "q" * 500, "details=1&refresh=1", "queue=_kombu.x"],
+    "ops_queue_purge": ["queue=%00", "queue=<script>"],
+    "ops_task_revoke_by_id": ["task_id=%00", "task_id=<x>", "task_id="],
+    "ops_support_resend": ["delivery=%00", "delivery=abc", "delivery=999999", "delivery=-1"],
+    "ops_support_emails": ["membership=%00&change=pause", "membership=x&change=explode", "change=%00"],
+    "ops_support_invitation": ["invitation=%00", "invitation=abc"],
+    "ops_support_password_reset": ["user=%00", "user=abc", "user=" + "u" * 300],
+    "ops_support_unlock": ["user=%00", "user=%27"],
+    "ops_support_reprocess": ["inbound=%00", "inbound=abc"],
+    "ops_support_redeliver_webhook": ["delivery=%00", "delivery=abc"],
+    "ops_database_cancel": ["pid=%00", "pid=abc", "pid=99999999999999999999"],
+    "ops_database_end_idle_session": ["pid=%00", "pid=-5"],
+    "ops_database_terminate": ["pid=%00"],
+    "ops_maintenance_set": ["enabled=on&retry_after=abc", "message=%00"],
+    "ops_heroku_restart": ["dyno=%00", "dyno=../../x"],
+    "ops_heroku_scale": ["process_type=web&quantity=abc", "process_type=%00"],
+    "ops_dynos": ["x=%00"],
+    "ops_database": ["x=%00"],
+    "ops_task_stats": ["x=%00"],
+}
+HASHED_PAGES = ["ops_person", "ops_team"]
+PK_PAGES = ["ops_inbound", "ops_webhook_delivery"]
+
+
+def test_it_never_answers_a_portal_page_with_odd_parameters_with_a_500(clients):
+    problems = []
+    for name, queries in PAGE_QUERIES.items():
+        url = reverse(f"admin:{name}")
+        for query in queries:
+            for role, client in clients.items():
+                for method in (client.get, client.post):
+                    body = dict(pair.split("=", 1) for pair in query.split("&") if "=" in pair)
+                    from urllib.parse import unquote
+
+                    body = {k: unquote(v) for k, v in body.items()}
+                    response = client.get(f"{url}?{query}") if method == client.get else client.post(url, body)
+                    if response.status_code >= 500:
+                        problems.append(f"{role} {method.__name__.upper()} {url} {query[:60]}: {response.status_code}")
+    for name in HASHED_PAGES:
+        for key in ("nosuchhash", "%00", "a" * 300, "%27%22"):
+            url = reverse(f"admin:{name}", args=["x"]).replace("/x/", f"/{key}/")
+            for role, client in clients.items():
+                status = client.get(url).status_code
+                if status >= 500:
+                    problems.append(f"{role} GET {url}: {status}")
+    for name in PK_PAGES:
+        for key in ("999999", "99999999999999999999"):
+            url = reverse(f"admin:{name}", args=[1]).replace("/1/", f"/{key}/")
+            for role, client in clients.items():
+                status = client.get(url).status_code
+                if status >= 500:
+                    problems.append(f"{role} GET {url}: {status}")
+    for key in ("999999", "abc", "%00", "99999999999999999999"):
+        for action in ("retry", "revoke"):
+            url = reverse("admin:django_celery_results_taskresult_changelist") + f"{key}/{action}/"
+            for role, client in clients.items():
+                for status in (client.get(url).status_code, client.post(url, {"confirmed": "yes"}).status_code):
+                    if status >= 500:
+                        problems.append(f"{role} {url}: {status}")
+    assert not problems, "\n".join(problems)
+
+
+def test_it_answers_a_nul_byte_in_a_filter_a_search_or_a_path_with_a_400(clients):
+    client = clients["support"]
+    assert client.get(reverse("admin:ops_auditrecord_changelist") + "?action=%00").status_code == 400
+    assert client.get(reverse("admin:core_inboundmessage_changelist") + "?esp=%00").status_code == 400
+    assert client.get(reverse("admin:core_delivery_changelist") + "?to_email=a%00").status_code == 400
+    assert client.get(reverse("admin:ops_find") + "?q=ab%00").status_code == 400
+    assert client.get(reverse("admin:ops_person", args=["x"]).replace("/x/", "/%00/")).status_code == 400
+
+
+def test_it_answers_a_task_action_on_a_key_that_is_no_number_with_a_404(clients):
+    for action in ("retry", "revoke"):
+        url = reverse("admin:django_celery_results_taskresult_changelist") + f"abc/{action}/"
+        assert clients["developer"].get(url).status_code == 404
+        assert clients["developer"].post(url, {"confirmed": "yes"}).status_code == 404
