@@ -10,6 +10,11 @@ _BEARER = re.compile(r"\b(bearer|token)\s+[A-Za-z0-9._~+/=-]{8,}", re.I)
 _SQL_PASSWORD = re.compile(r"(password\s+)'[^']*'", re.I)
 
 
+def is_secret_name(name: str) -> bool:
+    """Whether a key or column called ``name`` holds a secret (``api_token_hash``, ``secret_encrypted``…)."""
+    return bool(_SECRET_KEY.search(name))
+
+
 def mask_text(text: str) -> str:
     """Hide passwords in URLs, bearer tokens and SQL ``PASSWORD '…'`` literals inside free text."""
     text = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)

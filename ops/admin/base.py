@@ -18,9 +18,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponseRedirect
 
 from ops.admin.paging import BoundedPaginator
+from ops.masking import is_secret_name
 from ops.models import AuditRecord
 from ops.services.audit import audit_change, audit_record
 
@@ -53,7 +55,24 @@ def model_state(obj) -> dict:
     return state
 
 
-class AuditedModelAdmin:
+class SecretLookupsRefused:
+    """Mixin for a ``ModelAdmin``: no list filter on a secret-named column, nor on one this person may not
+    see (``hidden_lookups``). The stock admin accepts a lookup on any of the model's own columns from the
+    query string (``?api_token_hash__startswith=a``), and which rows are listed answers each guess."""
+
+    def hidden_lookups(self, request) -> set[str]:
+        return set()
+
+    def lookup_allowed(self, lookup, value, request=None):
+        parts = lookup.split(LOOKUP_SEP)
+        if any(is_secret_name(part) for part in parts):
+            return False
+        if request is not None and parts[0] in self.hidden_lookups(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class AuditedModelAdmin(SecretLookupsRefused):
     """Mixin for a ``ModelAdmin`` (before ``admin.ModelAdmin`` in the bases)."""
 
     def _action(self, verb: str) -> str:
@@ -171,7 +190,7 @@ class ServiceModelAdmin(AuditedModelAdmin):
             self.message_user(request, f"Not changed — {message}", messages.ERROR)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SecretLookupsRefused, admin.ModelAdmin):
     show_full_result_count = False  # big tables: never count them whole
 
     def has_add_permission(self, request):
