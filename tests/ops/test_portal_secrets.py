@@ -44,3 +44,56 @@ def test_it_refuses_support_a_filter_on_task_arguments_it_may_not_see(sam, dev):
 def test_it_still_filters_on_ordinary_columns(sam):
     url = reverse("admin:core_user_changelist")
     assert client_for(sam).get(f"{url}?email__startswith=alice").status_code == 200
+
+
+def test_it_shows_support_no_secret_on_any_page_about_a_person_or_team(sam, dev, alice, team, settings):
+    from core.services.accounts import user_api_token_reset
+    from core.services.webhooks import hook_create
+    from idt_slack.crypto import token_encrypt
+    from idt_slack.models import SlackInstallation
+    from ops.models import AuditRecord
+
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    token = user_api_token_reset(user=alice, actor=alice)
+    hook = hook_create(actor=alice, team=team, target_url="http://127.0.0.1:9/idt")  # never called here
+    secret = hook.new_secret
+    SlackInstallation.objects.create(team=team, slack_team_id="T42", slack_team_name="Rocketeers",
+                                     bot_token_encrypted=token_encrypt("xoxb-not-for-support-42"))
+    client = client_for(sam)
+    # Support revokes the token from the people list: the audit row records the change, not the values.
+    client.post(reverse("admin:core_user_changelist"), {"action": "api_token_revoke", "_selected_action": [alice.pk]})
+    assert AuditRecord.objects.filter(action="core.user.api_token_reset", actor=sam).exists()
+    stored = type(alice).objects.get(pk=alice.pk)
+    hook.refresh_from_db()
+    installation = SlackInstallation.objects.get(team=team)
+    secrets = {
+        "password hash": stored.password,
+        "API token": token,
+        "API token hash": stored.api_token_hash,
+        "hook secret": secret,
+        "hook secret (encrypted)": hook.secret_encrypted,
+        "Slack token": "xoxb-not-for-support-42",
+        "Slack token (encrypted)": installation.bot_token_encrypted,
+    }
+    assert all(secrets.values())
+    urls = [
+        reverse("admin:core_user_changelist"),
+        reverse("admin:core_user_change", args=[alice.pk]),
+        reverse("admin:core_user_history", args=[alice.pk]),
+        reverse("admin:ops_person", args=[alice.hash_id]),
+        reverse("admin:ops_team", args=[team.hash_id]),
+        reverse("admin:core_team_change", args=[team.pk]),
+        reverse("admin:core_hook_changelist"),
+        reverse("admin:core_hook_change", args=[hook.pk]),
+        reverse("admin:core_hook_history", args=[hook.pk]),
+        reverse("admin:ops_auditrecord_changelist"),
+        reverse("admin:ops_find") + "?q=alice",
+        *[reverse("admin:ops_auditrecord_change", args=[r.pk]) for r in AuditRecord.objects.only("pk")],
+    ]
+    for who in (client, client_for(dev)):
+        for url in urls:
+            response = who.get(url, follow=True)
+            assert response.status_code == 200, url
+            html = response.content.decode()
+            leaked = [name for name, value in secrets.items() if value in html]
+            assert not leaked, f"{url} shows {leaked}"
