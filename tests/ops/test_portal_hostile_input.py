@@ -171,3 +171,55 @@ def test_it_answers_a_task_action_on_a_key_that_is_no_number_with_a_404(clients)
         url = reverse("admin:django_celery_results_taskresult_changelist") + f"abc/{action}/"
         assert clients["developer"].get(url).status_code == 404
         assert clients["developer"].post(url, {"confirmed": "yes"}).status_code == 404
+
+
+SITE_QUERIES = [
+    ("admin:autocomplete", "app_label=core&model_name=user&field_name=password&term=a"),
+    ("admin:autocomplete", "app_label=core&model_name=membership&field_name=user&term=%27"),
+    ("admin:autocomplete", "app_label=nope&model_name=x&field_name=y"),
+    ("admin:autocomplete", "term=a&page=abc"),
+    ("admin:jsi18n", "language=%ff"),
+]
+
+
+def test_it_never_answers_the_sites_own_endpoints_with_odd_parameters_with_a_500(clients):
+    problems = []
+    for name, query in SITE_QUERIES:
+        for role, client in clients.items():
+            status = client.get(f"{reverse(name)}?{query}").status_code
+            if status >= 500:
+                problems.append(f"{role} {name}?{query}: {status}")
+    for ct, pk in (("999999", "1"), ("abc", "1"), ("1", "abc"), ("1", "999999")):
+        for role, client in clients.items():
+            status = client.get(f"/admin/r/{ct}/{pk}/").status_code
+            if status >= 500:
+                problems.append(f"{role} /admin/r/{ct}/{pk}/: {status}")
+    assert not problems, "\n".join(problems)
+
+
+GARBAGE_FORMS = {
+    "core_user": {"full_name": "x" * 5000, "nickname": "<script>", "time_zone": "Mars/Olympus",
+                  "email_on_comment": "maybe", "add_address": "not-an-address", "is_staff": "on"},
+    "core_team": {"name": "", "visibility": "everyone!", "carry_over_goals": "x", "reminder_prompt": "p" * 5000},
+    "core_membership": {"role": "emperor", "reminder_days": ["9", "x"], "reminder_time": "25:99",
+                        "digest_days": "%00", "digest_time": "noon", "emails_throttled": "on"},
+    "django_celery_beat_periodictask": {"name": "", "task": "", "interval": "abc", "args": "[not json",
+                                        "kwargs": "{", "enabled": "on", "expires": "tomorrow"},
+}
+
+
+def test_it_answers_garbage_in_a_change_form_with_the_form_not_a_500(clients, samples):  # noqa: F811
+    from django.apps import apps
+
+    problems = []
+    for prefix, data in GARBAGE_FORMS.items():
+        app_label, model_name = prefix.split("_", 1) if not prefix.startswith("django_") else \
+            prefix.rsplit("_", 1)
+        model = apps.get_model(app_label, model_name)
+        pk = next(pk for cls, pk in samples.items() if issubclass(cls, model))
+        url = reverse(f"admin:{prefix}_change", args=[pk])
+        for role, client in clients.items():
+            response = client.post(url, {k: v for k, v in data.items() if "%00" not in v})
+            if response.status_code >= 500:
+                problems.append(f"{role} POST {url}: {response.status_code}")
+    assert not problems, "\n".join(problems)
