@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -72,7 +73,33 @@ class SecretLookupsRefused:
         return super().lookup_allowed(lookup, value, request)
 
 
-class AuditedModelAdmin(SecretLookupsRefused):
+class _UnusableFilter(Exception):
+    pass
+
+
+class FilterErrorsExplained:
+    """Mixin for a ``ModelAdmin``: a filter the list cannot use (``?id__gt=x``, ``?created_at__gte=notadate``,
+    a column the model lacks) sends the person to the unfiltered list with a message naming it. The stock
+    admin redirects to ``?e=1`` without a word, so the whole list looks like the filtered one, and with
+    ``e=1`` already in the address it shows its "Database error" page, an alarm about nothing."""
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except IncorrectLookupParameters as error:
+            raise _UnusableFilter from error
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except _UnusableFilter:
+            shown = "&".join(f"{key}={value}" for key, value in request.GET.items() if key != "e")[:300]
+            self.message_user(request, f"This list cannot be filtered by {shown or 'that'}: it is shown unfiltered.",
+                              messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+
+class AuditedModelAdmin(FilterErrorsExplained, SecretLookupsRefused):
     """Mixin for a ``ModelAdmin`` (before ``admin.ModelAdmin`` in the bases)."""
 
     def _action(self, verb: str) -> str:
@@ -190,7 +217,7 @@ class ServiceModelAdmin(AuditedModelAdmin):
             self.message_user(request, f"Not changed — {message}", messages.ERROR)
 
 
-class ReadOnlyAdmin(SecretLookupsRefused, admin.ModelAdmin):
+class ReadOnlyAdmin(FilterErrorsExplained, SecretLookupsRefused, admin.ModelAdmin):
     show_full_result_count = False  # big tables: never count them whole
 
     def has_add_permission(self, request):

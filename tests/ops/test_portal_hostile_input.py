@@ -223,3 +223,17 @@ def test_it_answers_garbage_in_a_change_form_with_the_form_not_a_500(clients, sa
             if response.status_code >= 500:
                 problems.append(f"{role} POST {url}: {response.status_code}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("changelist", ["admin:core_delivery_changelist", "admin:core_user_changelist",
+                                        "admin:django_celery_results_taskresult_changelist",
+                                        "admin:ops_auditrecord_changelist"])
+def test_it_says_which_filter_it_could_not_use_and_never_claims_a_database_error(clients, changelist):
+    url = reverse(changelist)
+    client = clients["support"]
+    for query in ("id__gt=x", "created_at__gte=notadate", "e=1&id__gt=x", "no_such_column=1"):
+        response = client.get(f"{url}?{query}")
+        assert (response.status_code, response["Location"]) == (302, url), query
+        page = client.get(url).content.decode()
+        assert "cannot be filtered by" in page and query.removeprefix("e=1&") in page, query
+        assert "Database error" not in client.get(f"{url}?{query}", follow=True).content.decode()

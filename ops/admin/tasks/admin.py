@@ -18,7 +18,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from ops.admin.base import SecretLookupsRefused
+from ops.admin.base import FilterErrorsExplained, SecretLookupsRefused
 from ops.admin.paging import BoundedPaginator
 from ops.admin.tasks import actions as task_actions
 from ops.admin.tasks import columns, filters
@@ -47,7 +47,7 @@ def _shown(value) -> str:
 DETAILS = ("task_args", "task_kwargs", "result", "traceback")  # shown with ops.view_task_details only
 
 
-class TaskResultAdmin(SecretLookupsRefused, admin.ModelAdmin):
+class TaskResultAdmin(FilterErrorsExplained, SecretLookupsRefused, admin.ModelAdmin):
     list_display = ("short_id", "task_name", "state", "worker", "received", "started", "done", "duration",
                     "retries")
     list_display_links = ("short_id",)
