@@ -237,3 +237,24 @@ def test_it_says_which_filter_it_could_not_use_and_never_claims_a_database_error
         page = client.get(url).content.decode()
         assert "cannot be filtered by" in page and query.removeprefix("e=1&") in page, query
         assert "Database error" not in client.get(f"{url}?{query}", follow=True).content.decode()
+
+
+def test_it_answers_a_resend_of_an_email_that_is_no_members_reminder_or_digest_with_a_message(clients, alice):
+    from core.models import Delivery
+
+    verification = Delivery.objects.get(user=alice, membership=None, kind=Delivery.Kind.VERIFICATION)
+    url = reverse("admin:ops_support_resend")
+    client = clients["support"]
+    for send in (client.get, client.post):
+        response = send(url, {"delivery": verification.pk, "confirmed": "yes"})
+        assert response.status_code == 302
+        page = client.get(response["Location"]).content.decode()
+        assert "delivery: Only a member&#x27;s reminder or digest is resent here." in page and "&amp;#x27;" not in page
+    assert not Delivery.objects.filter(resend_of=verification).exists()
+
+
+def test_it_says_what_is_missing_instead_of_asking_an_empty_question(clients):
+    client = clients["support"]
+    response = client.get(reverse("admin:ops_support_resend"), {"delivery": "abc"})
+    assert response.status_code == 302
+    assert "Nothing done" in client.get(response["Location"]).content.decode()
