@@ -96,7 +96,8 @@ NUL = "%00"
 PAGE_QUERIES = {
     "ops_find": ["q=%00", "q=ab%00", "q=" + "x" * 5000, "q=<script>", "q=@", "q=%25%25", "q=%5C"],
     "ops_celery": ["queue=%00", "queue=<script>", "queue=" + "q" * 500, "details=1&refresh=1", "queue=_kombu.x"],
-    "ops_queue_purge": ["queue=%00", "queue=<script>"],
+    "ops_queue_purge": ["queue=%00", "queue=<script>", "queue=no-such-queue&typed=no-such-queue",
+                        "queue=_kombu.binding.celery&typed=_kombu.binding.celery"],
     "ops_task_revoke_by_id": ["task_id=%00", "task_id=<x>", "task_id="],
     "ops_support_resend": ["delivery=%00", "delivery=abc", "delivery=999999", "delivery=-1"],
     "ops_support_emails": ["membership=%00&change=pause", "membership=x&change=explode", "change=%00"],
@@ -112,6 +113,7 @@ PAGE_QUERIES = {
     "ops_heroku_restart": ["dyno=%00", "dyno=../../x"],
     "ops_heroku_scale": ["process_type=web&quantity=abc", "process_type=%00"],
     "ops_dynos": ["x=%00"],
+    "ops_formation": ["web=abc&worker=-1", "web=99999999999999999999", "nonsense=1", "web=%00"],
     "ops_database": ["x=%00"],
     "ops_task_stats": ["x=%00"],
 }
