@@ -2,6 +2,7 @@
 
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "********"
 _SECRET_KEY = re.compile(r"token|secret|passw|api[_-]?key|authori[sz]ation|cookie|session|credential|private", re.I)
@@ -20,6 +21,21 @@ def mask_text(text: str) -> str:
     text = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
     text = _BEARER.sub(lambda m: f"{m[1]} {MASK}", text)
     return _SQL_PASSWORD.sub(lambda m: f"{m[1]}'{MASK}'", text)
+
+
+def mask_url(url: str) -> str:
+    """``url`` as staff may see it: a password in it (``https://user:pw@host/``) and the values of
+    secret-named query parameters (``?token=…``) masked; a customer's webhook target may carry either."""
+    url = mask_text(url or "")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(is_secret_name(k) and v for k, v in pairs):
+        return url  # as stored, not re-encoded
+    query = [(k, MASK if is_secret_name(k) and v else v) for k, v in pairs]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
 
 
 def mask_secrets(value: Any, *, key: str = "") -> Any:

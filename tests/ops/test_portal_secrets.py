@@ -97,3 +97,34 @@ def test_it_shows_support_no_secret_on_any_page_about_a_person_or_team(sam, dev,
             html = response.content.decode()
             leaked = [name for name, value in secrets.items() if value in html]
             assert not leaked, f"{url} shows {leaked}"
+
+
+def test_it_masks_a_password_or_token_in_a_webhook_target_on_every_portal_page(sam, dev, alice, team, settings):
+    from core.models import WebhookDelivery
+    from ops.models import AuditRecord
+
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    target = "http://hookuser:hunter2-pass@127.0.0.1:9/idt?token=tok-zz-42&team=a"
+    hook = Hook.objects.create(team=team, user=alice, target_url=target)
+    delivery = WebhookDelivery.objects.create(hook=hook, team=team, target_url=target, event="entry_created", body="[]")
+    redeliver = reverse("admin:ops_support_redeliver_webhook")
+    client_for(sam).post(redeliver, {"delivery": delivery.pk, "confirmed": "yes"})
+    assert AuditRecord.objects.filter(action="webhook.redeliver").exists()
+    urls = [
+        reverse("admin:core_hook_changelist"),
+        reverse("admin:core_hook_change", args=[hook.pk]),
+        reverse("admin:core_hook_history", args=[hook.pk]),
+        reverse("admin:core_webhookdelivery_changelist"),
+        reverse("admin:core_webhookdelivery_change", args=[delivery.pk]),
+        reverse("admin:ops_webhook_delivery", args=[delivery.pk]),
+        reverse("admin:ops_team", args=[team.hash_id]),
+        f"{redeliver}?delivery={delivery.pk}",
+        reverse("admin:ops_auditrecord_changelist"),
+        *[reverse("admin:ops_auditrecord_change", args=[r.pk]) for r in AuditRecord.objects.only("pk")],
+    ]
+    for who in (client_for(sam), client_for(dev)):
+        for url in urls:
+            html = who.get(url, follow=True).content.decode()
+            assert "hunter2-pass" not in html and "tok-zz-42" not in html, url
+    page = client_for(sam).get(reverse("admin:ops_webhook_delivery", args=[delivery.pk])).content.decode()
+    assert "127.0.0.1:9/idt" in page  # the target itself is still there to read
