@@ -128,3 +128,13 @@ def test_it_masks_a_password_or_token_in_a_webhook_target_on_every_portal_page(s
             assert "hunter2-pass" not in html and "tok-zz-42" not in html, url
     page = client_for(sam).get(reverse("admin:ops_webhook_delivery", args=[delivery.pk])).content.decode()
     assert "127.0.0.1:9/idt" in page  # the target itself is still there to read
+
+
+def test_it_searches_hooks_by_their_target_as_shown_so_a_search_cannot_test_a_password(sam, alice, team):
+    hook = Hook.objects.create(team=team, user=alice, target_url="https://hookuser:hunter2-pass@hooks.example.com/x")
+    url = reverse("admin:core_hook_changelist")
+    client = client_for(sam)
+    assert hook.hash_id not in client.get(url, {"q": "hunter2"}).content.decode()
+    assert hook.hash_id not in client.get(url, {"q": "hookuser:h"}).content.decode()
+    assert hook.hash_id in client.get(url, {"q": "hooks.example.com"}).content.decode()
+    assert hook.hash_id in client.get(url, {"q": hook.hash_id}).content.decode()
