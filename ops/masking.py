@@ -2,6 +2,7 @@
 
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "********"
 _SECRET_KEY = re.compile(r"token|secret|passw|api[_-]?key|authori[sz]ation|cookie|session|credential|private", re.I)
@@ -10,11 +11,31 @@ _BEARER = re.compile(r"\b(bearer|token)\s+[A-Za-z0-9._~+/=-]{8,}", re.I)
 _SQL_PASSWORD = re.compile(r"(password\s+)'[^']*'", re.I)
 
 
+def is_secret_name(name: str) -> bool:
+    """Whether a key or column called ``name`` holds a secret (``api_token_hash``, ``secret_encrypted``…)."""
+    return bool(_SECRET_KEY.search(name))
+
+
 def mask_text(text: str) -> str:
     """Hide passwords in URLs, bearer tokens and SQL ``PASSWORD '…'`` literals inside free text."""
     text = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
     text = _BEARER.sub(lambda m: f"{m[1]} {MASK}", text)
     return _SQL_PASSWORD.sub(lambda m: f"{m[1]}'{MASK}'", text)
+
+
+def mask_url(url: str) -> str:
+    """``url`` as staff may see it: a password in it (``https://user:pw@host/``) and the values of
+    secret-named query parameters (``?token=…``) masked; a customer's webhook target may carry either."""
+    url = mask_text(url or "")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(is_secret_name(k) and v for k, v in pairs):
+        return url  # as stored, not re-encoded
+    query = [(k, MASK if is_secret_name(k) and v else v) for k, v in pairs]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
 
 
 def mask_secrets(value: Any, *, key: str = "") -> Any:

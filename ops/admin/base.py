@@ -15,12 +15,15 @@ import json
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponseRedirect
 
 from ops.admin.paging import BoundedPaginator
+from ops.masking import is_secret_name
 from ops.models import AuditRecord
 from ops.services.audit import audit_change, audit_record
 
@@ -53,7 +56,50 @@ def model_state(obj) -> dict:
     return state
 
 
-class AuditedModelAdmin:
+class SecretLookupsRefused:
+    """Mixin for a ``ModelAdmin``: no list filter on a secret-named column, nor on one this person may not
+    see (``hidden_lookups``). The stock admin accepts a lookup on any of the model's own columns from the
+    query string (``?api_token_hash__startswith=a``), and which rows are listed answers each guess."""
+
+    def hidden_lookups(self, request) -> set[str]:
+        return set()
+
+    def lookup_allowed(self, lookup, value, request=None):
+        parts = lookup.split(LOOKUP_SEP)
+        if any(is_secret_name(part) for part in parts):
+            return False
+        if request is not None and parts[0] in self.hidden_lookups(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class _UnusableFilter(Exception):
+    pass
+
+
+class FilterErrorsExplained:
+    """Mixin for a ``ModelAdmin``: a filter the list cannot use (``?id__gt=x``, ``?created_at__gte=notadate``,
+    a column the model lacks) sends the person to the unfiltered list with a message naming it. The stock
+    admin redirects to ``?e=1`` without a word, so the whole list looks like the filtered one, and with
+    ``e=1`` already in the address it shows its "Database error" page, an alarm about nothing."""
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except IncorrectLookupParameters as error:
+            raise _UnusableFilter from error
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except _UnusableFilter:
+            shown = "&".join(f"{key}={value}" for key, value in request.GET.items() if key != "e")[:300]
+            self.message_user(request, f"This list cannot be filtered by {shown or 'that'}: it is shown unfiltered.",
+                              messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+
+class AuditedModelAdmin(FilterErrorsExplained, SecretLookupsRefused):
     """Mixin for a ``ModelAdmin`` (before ``admin.ModelAdmin`` in the bases)."""
 
     def _action(self, verb: str) -> str:
@@ -171,7 +217,7 @@ class ServiceModelAdmin(AuditedModelAdmin):
             self.message_user(request, f"Not changed — {message}", messages.ERROR)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(FilterErrorsExplained, SecretLookupsRefused, admin.ModelAdmin):
     show_full_result_count = False  # big tables: never count them whole
 
     def has_add_permission(self, request):

@@ -56,6 +56,14 @@ class PeriodicTaskAdmin(AuditedModelAdmin, StockPeriodicTaskAdmin):
             kwargs["fields"] = ["enabled"]
         return super().get_form(request, obj, change, **kwargs)
 
+    def save_model(self, request, obj, form, change):
+        if change and is_from_code(obj):
+            # Only `enabled` is a field here: pausing or resuming is the schedules service's, as from the list.
+            if "enabled" in form.changed_data:
+                schedules_set_enabled(actor=request.user, names=[obj.name], enabled=obj.enabled)
+            return
+        super().save_model(request, obj, form, change)  # a portal-defined schedule: no service defines them
+
     def has_delete_permission(self, request, obj=None):
         if obj is not None and is_from_code(obj):
             return False

@@ -19,11 +19,18 @@ def back_url(request, default: str) -> str:
     return back if back.startswith("/admin/") and "//" not in back else default
 
 
+def errors_in_words(form) -> str:
+    """A form's errors as plain text for a message (``errors.as_text()`` is already HTML-escaped, and the
+    messages template escapes again: an apostrophe showed as ``&#x27;``)."""
+    return "; ".join(f"{field}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
+                     for field, errors in form.errors.items())
+
+
 def confirm_then(request, form, *, question: str, back: str, run: Callable[[dict], str]):
     """Validate ``form``; once confirmed call ``run(cleaned_data)``, flash its message, go ``back``."""
     if request.method != "POST" or not form.is_valid():
-        if request.method == "POST":
-            messages.error(request, f"Nothing done: {form.errors.as_text()}")
+        if request.method == "POST" or form.errors:  # nothing to ask about: say why, not an empty question
+            messages.error(request, f"Nothing done: {errors_in_words(form)}")
             return redirect(back)
         return admin_render(request, "admin/ops/confirm.html", {"title": "Are you sure?", "question": question,
                                                                "fields": request.GET.items(), "back": back})

@@ -24,6 +24,7 @@ from core.services.accounts import (
     user_api_token_reset,
     user_notifications_update,
     user_profile_update,
+    user_signup,
 )
 from core.services.entries import entry_delete
 from core.web.forms import time_zone_choices
@@ -128,8 +129,12 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
         return json_ready(state)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            return super().save_model(request, obj, form, change)  # superuser-only account creation
+        if not change:  # superuser-only: the account is made as sign-up makes it (personal log, nickname,
+            # the address's verification email), not as a bare row
+            password = form.cleaned_data.get("password1") or None  # none chosen: unusable, never empty
+            created = self.call_service(user_signup, email=obj.email, password=password)
+            obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
+            return None
         stored, data, changed = User.objects.get(pk=obj.pk), form.cleaned_data, set(form.changed_data)
         if changed & set(PROFILE):
             self.call_service(

@@ -11,6 +11,7 @@ from core.emails.reminders import reminder_prompt
 from core.models import Delivery, Entry, Invitation, Membership, Team, WebhookDelivery
 from core.selectors.webhooks import team_hooks, team_webhook_deliveries
 from idt_slack.selectors import support_items as slack_support_items
+from ops.masking import mask_url
 from ops.selectors.people import days_in_words
 
 CHART_DAYS = 56  # eight weeks
@@ -92,7 +93,7 @@ def _webhooks(team: Team) -> Integration:
     """Each hook: its target and owner; never its secret."""
     items = [
         {
-            "name": hook.target_url,
+            "name": mask_url(hook.target_url),
             "state": f"added by {hook.user.email} on {hook.created_at:%Y-%m-%d}"
             + (f", paused since {hook.paused_at:%Y-%m-%d %H:%M}" if hook.paused_at else ""),
             "hook": hook,

@@ -4,6 +4,7 @@ The audit row names the delivery, its hook and target; never the hook's secret (
 
 from core.models import WebhookDelivery
 from core.services.webhooks import webhook_redeliver
+from ops.masking import mask_url
 from ops.services.audit import audited
 
 
@@ -11,10 +12,10 @@ def support_webhook_redeliver(*, actor, delivery: WebhookDelivery) -> WebhookDel
     with audited(
         actor=actor,
         action="webhook.redeliver",
-        target=f"webhook delivery {delivery.pk} ({delivery.event}) to {delivery.target_url}",
+        target=f"webhook delivery {delivery.pk} ({delivery.event}) to {mask_url(delivery.target_url)}",
         parameters={"delivery": delivery.pk, "hook": delivery.hook_id, "previous_status": delivery.status},
     ) as audit:
         again = webhook_redeliver(delivery=delivery, actor=actor)
         audit.parameters["redelivery"] = again.pk
-        audit.detail = f"redelivery {again.pk} queued to {again.target_url}"
+        audit.detail = f"redelivery {again.pk} queued to {mask_url(again.target_url)}"
     return again

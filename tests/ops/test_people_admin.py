@@ -175,3 +175,27 @@ def test_it_audits_a_superusers_change_to_a_role_group(root, sam):
     assert client_for(root).post(url, {"name": "Support", "permissions": wanted}).status_code == 302
     changes = AuditRecord.objects.get(action="auth.group.change").parameters["changes"]
     assert extra.pk in changes["permissions"]["new"] and extra.pk not in changes["permissions"]["old"]
+
+
+def test_it_makes_an_account_added_in_the_portal_as_sign_up_makes_it(root, sam):
+    from core.models import Delivery, Membership
+
+    url = reverse("admin:core_user_add")
+    form = {"email": "dora@example.com", "password1": "a-Long-pass-123x", "password2": "a-Long-pass-123x",
+            "usable_password": "true", "alternate_emails-TOTAL_FORMS": 0, "alternate_emails-INITIAL_FORMS": 0}
+    assert client_for(sam).post(url, form).status_code == 403
+    response = client_for(root).post(url, form)
+    dora = User.objects.get(email="dora@example.com")
+    assert response.status_code == 302 and response["Location"] == reverse("admin:core_user_change", args=[dora.pk])
+    assert dora.check_password("a-Long-pass-123x") and dora.nickname == "dora"
+    assert Membership.objects.filter(user=dora, team__is_personal=True).exists()  # her personal log, as at sign-up
+    assert Delivery.objects.filter(user=dora, kind=Delivery.Kind.VERIFICATION).exists()
+    assert AuditRecord.objects.filter(action="core.user.add", actor=root).exists()
+
+
+def test_it_makes_a_portal_account_without_a_password_unusable_not_empty(root):
+    form = {"email": "erin@example.com", "usable_password": "false",
+            "alternate_emails-TOTAL_FORMS": 0, "alternate_emails-INITIAL_FORMS": 0}
+    assert client_for(root).post(reverse("admin:core_user_add"), form).status_code == 302
+    erin = User.objects.get(email="erin@example.com")
+    assert not erin.has_usable_password() and not erin.check_password("")

@@ -103,6 +103,10 @@ def test_it_saves_a_pause_from_the_change_form_of_a_code_defined_schedule(dev):
     assert sweep.enabled is False and sweep.task == "scheduled.heartbeat_sweep"
     record = AuditRecord.objects.get(action="django_celery_beat.periodictask.change")
     assert record.actor == dev and "heartbeat-sweep" in record.target and "Enabled" in str(record.parameters)
+    # Through the schedules service, as the list's pause action: its own audit row, and beat told.
+    paused = AuditRecord.objects.get(action="schedule.pause")
+    assert paused.actor == dev and paused.parameters["names"] == ["heartbeat-sweep"]
+    assert paused.parameters["changed"] == 1
 
 
 def test_it_marks_next_runs_in_the_past_as_overdue_while_beat_is_down(sam):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ops import heroku
-from ops.admin.confirm import admin_render, confirm_then
+from ops.admin.confirm import admin_render, confirm_then, errors_in_words
 from ops.admin.pages.forms import DynoForm, FormationForm, ProcessTypeForm, ScaleForm
 from ops.roles import SUPERUSER, has_ops_permission
 from ops.selectors.dynos import dyno_overview
@@ -36,7 +36,7 @@ def formation_edit(request):
         saved = formation.formation_update(actor=request.user, quantities=form.cleaned_data)
         messages.success(request, "Expected formation saved: " + ", ".join(f"{k} {v}" for k, v in saved.items()))
     else:
-        messages.error(request, f"Nothing saved: {form.errors.as_text()}")
+        messages.error(request, f"Nothing saved: {errors_in_words(form)}")
     return redirect("admin:ops_dynos")
 
 

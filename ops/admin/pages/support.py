@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from core.models import Delivery, InboundMessage, Invitation, Membership, User
+from core.services.resends import RESENDABLE
 from ops.admin.charts import daily_bars
 from ops.admin.confirm import admin_render, back_url, confirm_then
 from ops.roles import has_ops_permission
@@ -192,7 +193,14 @@ def _person_url(user) -> str:
 
 
 class DeliveryForm(forms.Form):
-    delivery = forms.ModelChoiceField(Delivery.objects.select_related("membership__user", "membership__team"))
+    # Only a member's reminder or digest is resent (``delivery_resend``); a verification, reset or invitation
+    # email has no membership to name, and each has its own way to be sent again.
+    delivery = forms.ModelChoiceField(
+        Delivery.objects.filter(kind__in=RESENDABLE, membership__isnull=False).select_related(
+            "membership__user", "membership__team"
+        ),
+        error_messages={"invalid_choice": "Only a member's reminder or digest is resent here."},
+    )
 
 
 def resend_view(request):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from core.models import WebhookDelivery
 from core.selectors.webhooks import webhook_delivery_attempts
 from ops.admin.confirm import admin_render, back_url, confirm_then
+from ops.masking import mask_url
 from ops.roles import has_ops_permission
 from ops.services.webhooks import support_webhook_redeliver
 
@@ -39,14 +40,14 @@ def redeliver_view(request):
         request, reverse("admin:ops_webhook_delivery", args=[delivery.pk]) if delivery else reverse("admin:index")
     )
     question = (
-        f"POST this {delivery.event} of {delivery.team.name} to {delivery.target_url} again? It goes out as a "
-        "new delivery, with its own id and attempts."
+        f"POST this {delivery.event} of {delivery.team.name} to {mask_url(delivery.target_url)} again? It goes out "
+        "as a new delivery, with its own id and attempts."
         if delivery
         else ""
     )
 
     def run(data):
         again = support_webhook_redeliver(actor=request.user, delivery=data["delivery"])
-        return f"Redelivery queued to {again.target_url} (webhook delivery {again.pk})."
+        return f"Redelivery queued to {mask_url(again.target_url)} (webhook delivery {again.pk})."
 
     return confirm_then(request, form, question=question, back=back, run=run)

@@ -4,6 +4,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django_celery_results.models import TaskResult
@@ -45,6 +46,8 @@ def revoke_selected(model_admin, request, queryset):
 def _task_action(request, object_id: str, *, question: str, run):
     if not request.user.has_perm("ops.retry_task"):
         raise PermissionDenied("needs ops.retry_task")
+    if not str(object_id).isdecimal():  # the URL takes any path; a result's key is a number
+        raise Http404("No such task result.")
     task_result = get_object_or_404(TaskResult, pk=object_id)
     back = reverse("admin:django_celery_results_taskresult_change", args=[task_result.pk])
     return confirm_then(

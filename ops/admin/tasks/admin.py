@@ -18,6 +18,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from ops.admin.base import FilterErrorsExplained, SecretLookupsRefused
 from ops.admin.paging import BoundedPaginator
 from ops.admin.tasks import actions as task_actions
 from ops.admin.tasks import columns, filters
@@ -43,7 +44,10 @@ def _shown(value) -> str:
     return "–" if value is None or value == "" else html.escape(str(value))
 
 
-class TaskResultAdmin(admin.ModelAdmin):
+DETAILS = ("task_args", "task_kwargs", "result", "traceback")  # shown with ops.view_task_details only
+
+
+class TaskResultAdmin(FilterErrorsExplained, SecretLookupsRefused, admin.ModelAdmin):
     list_display = ("short_id", "task_name", "state", "worker", "received", "started", "done", "duration",
                     "retries")
     list_display_links = ("short_id",)
@@ -71,6 +75,9 @@ class TaskResultAdmin(admin.ModelAdmin):
         if UUID.match(term) or not request.user.has_perm("ops.view_task_details"):
             return queryset.filter(task_id=term), False
         return filters.arguments_containing(request, queryset, term), False
+
+    def hidden_lookups(self, request) -> set[str]:
+        return set() if request.user.has_perm("ops.view_task_details") else set(DETAILS)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
