@@ -88,6 +88,13 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
     inlines = [AlternateEmailInline]
     actions = ["api_token_revoke"]
 
+    def has_change_permission(self, request, obj=None):
+        # A staff account is changed by superusers only: support changing a superuser's profile, adding an
+        # address to it (replies from there post as them) or revoking its token would be a step up.
+        if obj is not None and _staff_account(obj) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
@@ -166,9 +173,15 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
     @admin.action(description="Revoke API token (a new one is made and never shown)", permissions=["change"])
     def api_token_revoke(self, request, queryset):
         def revoke(user):
+            if _staff_account(user) and not request.user.is_superuser:
+                raise ValueError("a staff account's token is revoked by a superuser")
             user_api_token_reset(user=user, actor=request.user)  # the new token is discarded unseen
 
         self.run_service_action(request, queryset, verb="api_token_reset", service=revoke, done="API tokens revoked")
+
+
+def _staff_account(user) -> bool:
+    return user.is_staff or user.is_superuser
 
 
 if admin.site.is_registered(Group):

@@ -199,3 +199,32 @@ def test_it_makes_a_portal_account_without_a_password_unusable_not_empty(root):
     assert client_for(root).post(reverse("admin:core_user_add"), form).status_code == 302
     erin = User.objects.get(email="erin@example.com")
     assert not erin.has_usable_password() and not erin.check_password("")
+
+
+def test_it_lets_only_superusers_change_a_staff_account(sam, dev, root, alice):
+    """Support changing a superuser's profile, adding an address to it (replies from there post as them) or
+    revoking its token would be a step up: staff accounts are view-only below superuser."""
+    for staff in (sam, dev):
+        page = client_for(staff).get(_url(root))
+        assert page.status_code == 200 and "Change user" not in page.content.decode()  # the view-only page
+        assert not page.context["has_change_permission"]
+        client_for(staff).post(_url(root), {"full_name": "Pwned", "nickname": "pwned", "time_zone": "UTC"})
+        root.refresh_from_db()
+        assert root.full_name != "Pwned"
+    dev_before = User.objects.get(pk=dev.pk).api_token_hash
+    root_token = user_api_token_reset(user=root, actor=root)
+    root_hash = User.objects.get(pk=root.pk).api_token_hash
+    action = {"action": "api_token_revoke", "_selected_action": [root.pk, dev.pk, alice.pk]}
+    answer = client_for(sam).post(reverse("admin:core_user_changelist"), action, follow=True)
+    assert "a staff account&#x27;s token is revoked by a superuser" in answer.content.decode() or (
+        "a staff account's token is revoked by a superuser" in answer.content.decode()
+    )
+    assert User.objects.get(pk=root.pk).api_token_hash == root_hash and root_token
+    assert User.objects.get(pk=dev.pk).api_token_hash == dev_before
+    revoked = AuditRecord.objects.filter(action="core.user.api_token_reset", actor=sam, result="ok")
+    assert revoked.count() == 1  # alice's
+
+    # A superuser still changes staff accounts.
+    assert _post(root, sam, full_name="Sam Support").status_code == 302
+    sam.refresh_from_db()
+    assert sam.full_name == "Sam Support"
