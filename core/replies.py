@@ -58,6 +58,10 @@ class _Reply(EmailMessage):
 
     def _get_language_regex(self, language: str, regex_key: str) -> str:
         pattern = super()._get_language_regex(language=language, regex_key=regex_key)
+        if language == "pl" and regex_key == "from_header":
+            # The library takes one Polish header line for a header block, so "Data: imported the Q3
+            # numbers" or "Do: …" cut the reply there; a real block has two lines, as every language's.
+            return pattern.replace("){1,}", "){2,}", 1)
         if language != "en":
             return pattern
         if regex_key == "sent_from":

@@ -76,3 +76,25 @@ def test_it_keeps_a_real_line_that_starts_like_a_device_footer(line):
 )
 def test_it_drops_a_device_footer(footer):
     assert reply_lines(reply_text(text=f"Booked the offsite\n\n{footer}\n")) == ["Booked the offsite"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Data: imported the Q3 numbers",
+        "Do: nothing blocked today",
+        "Temat: renamed in the CMS",
+        "Od: tests moved to CI",
+    ],
+)
+def test_it_keeps_a_line_that_looks_like_one_polish_header(line):
+    # The reply parser's Polish rule took a single "Data:"/"Do:" line for a quoted header block.
+    assert reply_lines(reply_text(text=f"{line}\nFixed the chart\n")) == [line, "Fixed the chart"]
+
+
+def test_it_still_cuts_a_polish_outlook_header_block():
+    text = (
+        "Raport gotowy\n\nOd: Rocket <rocket@in.idonethis.test>\nWysłano: czwartek, 26 listopada 2026 17:00\n"
+        "Do: Bob\nTemat: What did you get done?\n\nWhat did you get done today?\n"
+    )
+    assert reply_lines(reply_text(text=text)) == ["Raport gotowy"]
