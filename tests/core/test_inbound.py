@@ -158,6 +158,45 @@ def test_it_ignores_auto_replies(client, team, bob):
     assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.AUTOMATED
 
 
+@pytest.mark.parametrize(
+    "headers, subject",
+    [
+        ("X-Autoreply: yes\n", "Re: What did you get done?"),  # Yandex, Mail.ru
+        ("X-Autorespond: Out of office\n", "Re: What did you get done?"),
+        ("Precedence: auto_reply\n", "Re: What did you get done?"),
+        ("", "Automatic reply: What did you get done? – Rocket – November 26"),  # Outlook without Auto-Submitted
+        ("", "Out of Office: What did you get done?"),
+        ("", "Abwesenheitsnotiz: What did you get done?"),
+        ("", "Réponse automatique : What did you get done?"),
+    ],
+)
+def test_it_ignores_auto_replies_that_only_their_own_header_or_subject_marks(client, team, bob, headers, subject):
+    raw = mailgun.reply(body="I am out of the office until Monday.", headers=headers, subject=subject)
+    assert mailgun.post(client, raw).status_code == 200
+    assert not Entry.objects.exists()
+    assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.AUTOMATED
+
+
+@pytest.mark.parametrize("report_type", ["delivery-status", "disposition-notification"])
+def test_it_ignores_a_bounce_or_read_receipt_sent_from_a_members_address(client, team, bob, report_type):
+    body = (
+        "--r\nContent-Type: text/plain\n\nYour message was read on Thursday, November 26, 2026 18:00.\n"
+        f"--r\nContent-Type: message/{report_type}\n\nReporting-UA: mail.example.com\n\n--r--"
+    )
+    raw = mailgun.reply(body=body, subject="Read: What did you get done?").replace(
+        "Content-Type: text/plain; charset=utf-8",
+        f'Content-Type: multipart/report; report-type={report_type}; boundary="r"',
+    )
+    assert mailgun.post(client, raw).status_code == 200
+    assert not Entry.objects.exists()
+    assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.AUTOMATED
+
+
+def test_a_reply_whose_subject_only_mentions_being_out_of_office_still_counts(client, team, bob):
+    mailgun.post(client, mailgun.reply(subject="Re: What did you get done? (out of office tomorrow)"))
+    assert _entries(team, bob) == [("done", "Shipped the thing")]
+
+
 def test_it_answers_an_unknown_sender_once_politely(client, team):
     for n in range(2):
         raw = mailgun.reply(sender="stranger@elsewhere.example", body=f"hello {n}")
