@@ -126,8 +126,30 @@ def body_texts(message) -> tuple[str, str]:
         kind = part.get_content_type()
         if kind in found and found[kind] is None and not part.is_attachment():
             payload = part.get_payload(decode=True) or b""
-            found[kind] = re.sub(r"\r\n|\r", "\n", decode_text(payload, part.get_content_charset()))
+            text = re.sub(r"\r\n|\r", "\n", decode_text(payload, part.get_content_charset()))
+            if kind == "text/plain" and (part.get_param("format") or "").lower() == "flowed":
+                text = unflow(text, delsp=(part.get_param("delsp") or "").lower() == "yes")
+            found[kind] = text
     return found["text/plain"] or "", found["text/html"] or ""
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """RFC 3676 format=flowed as the sender typed it: a line ending in a space goes on in the next one of
+    the same quote depth (Thunderbird, Apple Mail and others wrap long lines so), else one entry would
+    become two. With delsp=yes that space was added by the wrapping and goes too."""
+    lines: list[tuple[int, str, bool]] = []  # (quote depth, text, flows into the next line)
+    for raw in text.split("\n"):
+        depth = len(raw) - len(raw.lstrip(">"))
+        line = raw[depth:]
+        line = line[1:] if line.startswith(" ") else line  # space-stuffing
+        flowed = line.endswith(" ") and line != "-- "  # the signature separator never flows
+        if flowed and delsp:
+            line = line[:-1]
+        if lines and lines[-1][2] and lines[-1][0] == depth:
+            lines[-1] = (depth, lines[-1][1] + line, flowed)
+        else:
+            lines.append((depth, line, flowed))
+    return "\n".join((">" * depth + " " if depth else "") + line for depth, line, _ in lines)
 
 
 def html_to_text(html: str) -> str:
