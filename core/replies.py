@@ -19,6 +19,18 @@ MAX_LINES = 50
 MAX_REPLY_CHARS = 100_000
 LANGUAGES = [code for code in MAIL_LANGUAGES if code != "david"]  # "david" is one vendor's software, not a language
 _Q = QUOTED_MATCH_INCLUDE
+# Up to 200 characters of a line: a quote header's line is shorter, and an unbounded one would make a
+# 40 000-character line cost seconds per rule (each "…\d…" backtracks over the line once per position).
+_L = r"[^\n]{0,200}"
+_NEXT = rf"(?:\n{_Q}{_L})?"  # and at most one more: Gmail wraps its quote header at 78 characters
+_ADDRESS = rf"(?={_L}{_NEXT}@)"  # Gmail's headers name the address: a line of the member's own never does
+
+
+def _wrapped(start: str, verb: str) -> str:
+    """Gmail's "<start> <date> … <verb> <name> <address>:" in one language, whole or wrapped onto two lines."""
+    return rf"(^{_ADDRESS}{_Q}{start}\s{_L}\d{_L}{_NEXT}\s{verb}{_L}{_NEXT}:$)"
+
+
 # Quote headers the library does not know, each one capturing group (the library collects groups).
 _MORE_WROTE_HEADERS = "|".join(
     [
@@ -26,9 +38,36 @@ _MORE_WROTE_HEADERS = "|".join(
         rf"(^{_Q}.{{4,200}}\sнаписал(?:а|\(а\))?:$)",  # Russian clients: "…, Иван <i@x> написал:"
         # Gmail in Russian: "чт, 26 нояб. 2026 г. в 20:00, Иван <i@x>:"
         rf"(^{_Q}(?:[а-я]{{2}},\s)?\d{{1,2}}\s[а-я]+\.?\s\d{{4}}\sг\.,?\sв\s\d{{1,2}}:\d{{2}},\s.+:$)",
+        # Gmail in other languages, whole or wrapped (the library's rules want one line, or "schreef:" right
+        # after the date): French, Spanish, Portuguese, Dutch, Italian, German.
+        _wrapped("Le", r"a\s[ée]crit"),
+        _wrapped("El", "escribió"),
+        _wrapped("Em", "escreveu"),
+        _wrapped("Op", "schreef"),
+        _wrapped("Il", "ha scritto"),
+        _wrapped("Am", "schrieb"),
+        # Gmail in Polish: "czw., 26 lis 2026 o 17:00 Ana <a@x> napisał(a):"
+        rf"(^{_ADDRESS}{_Q}{_L}\d{{4}}{_L}{_NEXT}\snapisał\(a\):$)",
+        # Gmail in Japanese: "2026年11月26日(木) 17:00 Rocket <r@x>:" (the library's rule leaves the ":" behind)
+        rf"(^{_ADDRESS}{_Q}\d{{4}}年\d{{1,2}}月\d{{1,2}}日[(（].[)）] ?\d{{1,2}}:\d{{2}}{_L}{_NEXT}>[:：]$)",
+        # Gmail in Chinese: "Ana <a@x> 于2026年11月26日周四 17:00写道："
+        rf"(^{_ADDRESS}{_Q}{_L}{_NEXT}于\s?\d{{4}}年\d{{1,2}}月\d{{1,2}}日{_L}写道[:：]$)",
+        # Lotus Notes: "Ana <a@x> wrote on 26/11/2026 17:00:00:", German "… schrieb am 26.11.2026 17:00:00:"
+        rf"(^{_Q}{_L}\s(?:wrote on|schrieb am)\s\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}}\s\d{{1,2}}:\d{{2}}{_L}:$)",
+        # Samsung and old Outlook separators in other languages ("-------- Ursprüngliche Nachricht --------").
+        rf"(^{_Q}-{{3,}} ?(?:Ursprüngliche Nachricht|Message d'origine|Mensaje original|Mensagem original"
+        r"|Oorspronkelijk bericht|Messaggio originale|Originalmeddelande|Исходное сообщение|Wiadomość oryginalna"
+        r"|Původní zpráva|原始邮件|元のメッセージ) ?-{3,}$)",
     ]
 )
-_MORE_FROM_HEADERS = rf"((?:(?:^|\n|\n{_Q})[* ]*(?:От|Отправлено|Кому|Тема|Дата|Копия):[ *]*(?:\s{{,2}}).*){{2,}})"
+_MORE_FROM_HEADERS = "|".join(
+    rf"((?:(?:^|\n|\n{_Q})[* ]*(?:{keys})[ *]*[:：][ *]*(?:\s{{,2}}).*){{2,}})"
+    for keys in (
+        "От|Отправлено|Кому|Тема|Дата|Копия",  # Russian Outlook
+        "差出人|送信日時|宛先|件名|日付|CC",  # Japanese Outlook
+        "寄件者|寄件日期|收件者|主旨|副本",  # Outlook in Traditional Chinese
+    )
+)
 # Only real devices: "Sent from my desk: the contracts" is something someone did.
 _DEVICES = (
     r"iPhone|iPad|iPod|Apple Watch|Android|BlackBerry|Galaxy|Samsung|Huawei|Pixel|Xiaomi|OnePlus|Motorola|Nokia"

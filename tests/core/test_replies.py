@@ -39,6 +39,19 @@ EXPECTED = {
     "russian_wrote_header": [("done", "Провёл собеседование")],
     "french_quote_header": [("done", "Réunion avec l'équipe produit"), ("goal", "relire la spécification")],
     "spanish_quote_header": [("done", "Terminé la presentación"), ("done", "Llamé al proveedor")],
+    # Outlook desktop in Japanese (iso-2022-jp), as text and HTML only: "差出人:/送信日時:/宛先:/件名:" blocks.
+    "japanese_outlook_header": [("done", "見積書を作成しました"), ("done", "営業会議に参加")],
+    "outlook_html_japanese": [("done", "議事録を共有"), ("done", "請求書を送付")],
+    # Gmail in other languages, the quote header wrapped at 78 characters as Gmail's plain text wraps it.
+    "japanese_gmail_header": [("done", "テスト環境を構築")],
+    "gmail_french_wrapped": [("done", "Devis envoyé au client"), ("done", "Corrigé le bug d'affichage")],
+    "gmail_spanish_wrapped": [("done", "Revisé el contrato")],
+    "gmail_dutch_header": [("done", "Offerte verstuurd"), ("done", "Klantgesprek gevoerd")],
+    "gmail_portuguese_header": [("done", "Reunião com o fornecedor")],
+    "gmail_polish_header": [("done", "Wdrożyłem poprawkę")],
+    "gmail_chinese_header": [("done", "完成了季度报告"), ("done", "修复了登录问题")],
+    "samsung_german_original": [("done", "Zaun repariert"), ("done", "Angebot geschickt")],
+    "lotus_notes_wrote_on": [("done", "Finished the audit checklist")],
     "sent_from_my_desk": [
         ("done", "Sent from my desk: the signed contracts to the printer"),
         ("done", "Booked the team offsite"),
@@ -98,3 +111,16 @@ def test_it_still_cuts_a_polish_outlook_header_block():
         "Do: Bob\nTemat: What did you get done?\n\nWhat did you get done today?\n"
     )
     assert reply_lines(reply_text(text=text)) == ["Raport gotowy"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Op 3 december schreef ik het plan:",  # Dutch, "On 3 December I wrote the plan:", no address
+        "Le 3 mars Paul et moi avons écrit ceci :",
+        "Notes I wrote on 2 topics:",
+        "2026年11月26日(木) 17:00 会議の議題:",
+    ],
+)
+def test_it_keeps_a_members_line_shaped_like_a_foreign_quote_header_but_naming_no_address(line):
+    assert reply_lines(reply_text(text=f"{line}\n- step one\n- step two\n")) == [line, "step one", "step two"]
