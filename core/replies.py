@@ -74,6 +74,11 @@ _DEVICES = (
     r"|Sony|HTC|LG|Windows Phone|Fairphone|mobile|phone|smartphone|tablet|Surface|Mac|iMac|MacBook"
 )
 _DEVICE_FOOTERS = rf"Sent from my(?= (?:{_DEVICES})\b)|Get Outlook for(?= (?:iOS|Android)\b)"
+# No quote header has a line this long; longer lines are kept out of the parser's sight (_set_aside_long_lines).
+MAX_PARSED_LINE = 300
+_LONG_LINE = re.compile(rf"^[^\n]{{{MAX_PARSED_LINE},}}$", re.MULTILINE)
+_QUOTE_PREFIX = re.compile(r"[>\s]*")
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _RULE = re.compile(r"^[-_=*~–—.·•\s]{3,}$")  # a line drawn to separate things, never an entry
 _SIGNATURE_START = re.compile(r"^(?:--|—|__)\s*$")  # "-- " is the standard signature delimiter
@@ -202,7 +207,7 @@ def html_to_text(html: str) -> str:
 def reply_text(*, text: str | None, html: str | None = None) -> str:
     """What the sender wrote: above the quoted email, below it, or between its quoted parts (inline answers)."""
     body = text if text and text.strip() else html_to_text((html or "")[: MAX_REPLY_CHARS * 4])
-    body = body[:MAX_REPLY_CHARS]
+    body, set_aside = _set_aside_long_lines(body[:MAX_REPLY_CHARS])
     parts = []
     for n, reply in enumerate(_read(body).replies):
         lines = reply.full_body.splitlines()
@@ -217,7 +222,27 @@ def reply_text(*, text: str | None, html: str | None = None) -> str:
         parts.append(kept)
         if stopped or len(own_replies) > 1:
             break
-    return "\n".join(part for part in parts if part).strip()
+    return _put_back("\n".join(part for part in parts if part).strip(), set_aside)
+
+
+def _set_aside_long_lines(body: str) -> tuple[str, list[str]]:
+    """Each line past ``MAX_PARSED_LINE`` replaced by a placeholder (its quote marks kept) until the parse is
+    done. No quote header is that long, and the parser's rules cost far more than linearly on a long line
+    that starts like one: "Am 1 schrieb Am 1 schrieb …" held a worker for minutes, past its time limit."""
+    set_aside: list[str] = []
+
+    def placeholder(match: re.Match) -> str:
+        line = match.group(0)
+        prefix = _QUOTE_PREFIX.match(line).group(0)
+        set_aside.append(line[len(prefix) :].strip())  # as the parser strips every line
+        return f"{prefix}\ue000{len(set_aside) - 1}\ue001"
+
+    body = _PLACEHOLDER.sub("", body)  # a sender's own placeholders would read another line back
+    return _LONG_LINE.sub(placeholder, body), set_aside
+
+
+def _put_back(text: str, set_aside: list[str]) -> str:
+    return _PLACEHOLDER.sub(lambda match: set_aside[int(match.group(1))], text)
 
 
 def _read(text: str) -> EmailMessage:

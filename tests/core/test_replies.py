@@ -3,6 +3,7 @@ people lay a reply out (inline answers, signatures, list footers, rules, quote h
 
 import email
 import email.policy
+import time
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,19 @@ def test_it_still_cuts_a_polish_outlook_header_block():
 )
 def test_it_keeps_a_members_line_shaped_like_a_foreign_quote_header_but_naming_no_address(line):
     assert reply_lines(reply_text(text=f"{line}\n- step one\n- step two\n")) == [line, "step one", "step two"]
+
+
+def test_a_long_line_that_starts_like_a_quote_header_is_read_in_linear_time():
+    # The parser's "Am … schrieb …:" rule backtracks far worse than linearly over such a line: this one
+    # (5 200 characters) took over a minute, a 100 000-character one more than a worker's time limit.
+    line = "Am 1 schrieb " * 400
+    started = time.monotonic()
+    assert reply_text(text=f"Shipped the fix\n{line}\n") == f"Shipped the fix\n{line.strip()}"
+    assert time.monotonic() - started < 5
+
+
+def test_long_lines_are_kept_whole_and_long_quoted_lines_stay_quoted():
+    own, quoted = "Wrote up the incident review " * 20, "What did you get done today? " * 20
+    text = f"{own}\nShort one\n\nOn Thu, Nov 26, 2026 at 5:00 PM Rocket <rocket@in.idonethis.test> wrote:\n> {quoted}\n"
+    assert reply_lines(reply_text(text=text)) == [own.strip(), "Short one"]
+    assert reply_lines(reply_text(text="Placeholder \ue0000\ue001 typed by hand\n")) == ["Placeholder  typed by hand"]
