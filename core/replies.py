@@ -166,7 +166,7 @@ def body_texts(message) -> tuple[str, str]:
     """The first plain-text and HTML bodies that are not attachments, as anymail's ``message.text`` and
     ``.html`` pick them, but decoded with :func:`decode_text` (anymail fails on an unknown charset)."""
     found = {"text/plain": None, "text/html": None}
-    for part in message.walk():
+    for part in _own_parts(message):
         kind = part.get_content_type()
         if kind in found and found[kind] is None and not part.is_attachment():
             payload = part.get_payload(decode=True) or b""
@@ -175,6 +175,18 @@ def body_texts(message) -> tuple[str, str]:
                 text = unflow(text, delsp=(part.get_param("delsp") or "").lower() == "yes")
             found[kind] = text
     return found["text/plain"] or "", found["text/html"] or ""
+
+
+def _own_parts(part):
+    """The parts the sender wrote: not those of an email attached or forwarded inside this one (a
+    message/rfc822 part), whose text would otherwise be read as the reply when the sender's is HTML only."""
+    if part.get_content_maintype() == "message":
+        return
+    if part.is_multipart():
+        for sub in part.get_payload():
+            yield from _own_parts(sub)
+    else:
+        yield part
 
 
 def unflow(text: str, *, delsp: bool = False) -> str:

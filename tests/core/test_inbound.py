@@ -64,6 +64,11 @@ EXPECTED = {
             ("done", "Ordered the replacement badge"),
         ],
     ),
+    # An HTML-only reply with an email attached (message/rfc822): the attached mail's text is not the reply.
+    "html_reply_with_attached_email": (
+        NOV_26,
+        [("done", "Reviewed the vendor contract"), ("done", "Sent legal’s questions on to the vendor")],
+    ),
     "bullets_and_blank_lines": (
         NOV_26,
         [
