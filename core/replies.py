@@ -163,18 +163,27 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
 
 
 def body_texts(message) -> tuple[str, str]:
-    """The first plain-text and HTML bodies that are not attachments, as anymail's ``message.text`` and
-    ``.html`` pick them, but decoded with :func:`decode_text` (anymail fails on an unknown charset)."""
+    """The first plain-text and HTML bodies that are not attachments (nor files, nor in an attached email),
+    as anymail's ``message.text`` and ``.html`` pick them, but decoded with :func:`decode_text` (anymail
+    fails on an unknown charset)."""
     found = {"text/plain": None, "text/html": None}
     for part in _own_parts(message):
         kind = part.get_content_type()
-        if kind in found and found[kind] is None and not part.is_attachment():
+        # A named part is a file even when marked inline (Apple Mail) or not marked at all.
+        if kind in found and found[kind] is None and not part.is_attachment() and not _filename(part):
             payload = part.get_payload(decode=True) or b""
             text = re.sub(r"\r\n|\r", "\n", decode_text(payload, part.get_content_charset()))
             if kind == "text/plain" and (part.get_param("format") or "").lower() == "flowed":
                 text = unflow(text, delsp=(part.get_param("delsp") or "").lower() == "yes")
             found[kind] = text
     return found["text/plain"] or "", found["text/html"] or ""
+
+
+def _filename(part) -> str:
+    try:
+        return part.get_filename() or ""
+    except (ValueError, LookupError, TypeError, AttributeError):  # a hostile Content-Disposition
+        return ""
 
 
 def _own_parts(part):

@@ -311,3 +311,19 @@ def test_it_ignores_mail_the_esp_flagged_as_spam(client, team, bob):
     assert mailgun.post(client, mailgun.reply(headers="X-Mailgun-Sflag: Yes\n")).status_code == 200
     assert not Entry.objects.exists()
     assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.AUTOMATED
+
+
+@pytest.mark.parametrize("disposition", ["inline; filename=build.log", None])
+def test_a_text_file_attached_to_an_html_only_reply_is_not_the_reply(client, team, bob, disposition):
+    # Apple Mail marks attachments inline; some clients name the file only in Content-Type.
+    headers = f"Content-Disposition: {disposition}\n" if disposition else ""
+    body = (
+        "--m\nContent-Type: text/html; charset=utf-8\n\n<p>Fixed the nightly build</p>\n"
+        f'--m\nContent-Type: text/plain; charset=utf-8; name="build.log"\n{headers}\n'
+        "ERROR step 4 failed\nWARNING disk at 91%\n--m--"
+    )
+    raw = mailgun.reply(body=body).replace(
+        "Content-Type: text/plain; charset=utf-8", 'Content-Type: multipart/mixed; boundary="m"', 1
+    )
+    mailgun.post(client, raw)
+    assert _entries(team, bob) == [("done", "Fixed the nightly build")]
