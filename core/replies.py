@@ -35,7 +35,8 @@ def _wrapped(start: str, verb: str) -> str:
 _MORE_WROTE_HEADERS = "|".join(
     [
         rf"(^{_Q}El\s.+\sescribió:$)",  # Gmail in Spanish: "El jue, 26 nov 2026 a las 11:00, Ana (<a@x>) escribió:"
-        rf"(^{_Q}.{{4,200}}\sнаписал(?:а|\(а\))?:$)",  # Russian clients: "…, Иван <i@x> написал:"
+        # Russian clients: "…, Иван <i@x> написал:"; The Bat! and others: "26.11.2026 17:00, Иван пишет:"
+        rf"(^{_Q}.{{4,200}}\s(?:написал(?:а|\(а\))?|пишет):$)",
         # Gmail in Russian: "чт, 26 нояб. 2026 г. в 20:00, Иван <i@x>:"
         rf"(^{_Q}(?:[а-я]{{2}},\s)?\d{{1,2}}\s[а-я]+\.?\s\d{{4}}\sг\.,?\sв\s\d{{1,2}}:\d{{2}},\s.+:$)",
         # Gmail in other languages, whole or wrapped (the library's rules want one line, or "schreef:" right

@@ -69,6 +69,12 @@ EXPECTED = {
         NOV_26,
         [("done", "Reviewed the vendor contract"), ("done", "Sent legal’s questions on to the vendor")],
     ),
+    "samsung_android": (NOV_26, [("done", "Fixed the fence at the depot"), ("done", "Picked up the permits")]),
+    "protonmail": (NOV_26, [("done", "Rotated the VPN certificates")]),
+    "aol_original_message": (NOV_26, [("done", "Called the insurance broker"), ("done", "Filed the expense report")]),
+    "outlook_html_german": (NOV_26, [("done", "Angebot für Müller & Söhne geschrieben"), ("done", "Server gepatcht")]),
+    "koi8r_plain": (NOV_26, [("done", "Подготовил отчёт для клиента"), ("done", "Провёл собеседование")]),
+    "outlook_winmail_dat": (NOV_26, [("done", "Closed the Q3 books")]),
     "bullets_and_blank_lines": (
         NOV_26,
         [
