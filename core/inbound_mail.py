@@ -112,7 +112,21 @@ def sender(message) -> tuple[str, str]:
     address = clean(found.addr_spec if found else "")
     if "@" not in address:
         return address, "the From header has no email address"
+    if _plain_reading_of_from(message).lower() != address.lower():
+        # "bob@example.com <evil@elsewhere>" reads as Bob here and as evil@elsewhere (or both) to the
+        # standard parser, mail programs and SPF/DMARC checks: a reply is only taken from one plain reading.
+        return address, "the From header reads as different addresses to different mail programs"
     return address, ""
+
+
+def _plain_reading_of_from(message) -> str:
+    """The From addresses as the standard library's plain parser reads the header as sent (the parsed
+    message's own headers are already the header registry's reading)."""
+    try:
+        raw = [value for name, value in message.raw_items() if name.lower() == "from"]
+        return clean(", ".join(address for _, address in getaddresses(raw) if address))
+    except MALFORMED:
+        return ""
 
 
 def team_recipient(message) -> str:
