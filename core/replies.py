@@ -80,7 +80,8 @@ MAX_PARSED_LINE = 300
 _LONG_LINE = re.compile(rf"^[^\n]{{{MAX_PARSED_LINE},}}$", re.MULTILINE)
 _QUOTE_PREFIX = re.compile(r"[>\s]*")
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
-_BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
+# "•" and the other bullet glyphs never start a word, so they need no space after them (phones often leave none).
+_BULLET = re.compile(r"^\s*(?:[•◦▪‣⁃]\s*|(?:[-*·–]|\d{1,2}[.)])\s+)")
 _RULE = re.compile(r"^[-_=*~–—.·•\s]{3,}$")  # a line drawn to separate things, never an entry
 _SIGNATURE_START = re.compile(r"^(?:--|—|__)\s*$")  # "-- " is the standard signature delimiter
 _DASH_NAME = re.compile(r"^[-–—~]{1,2} ?[A-Z][\w.'’]*(?: [A-Z][\w.'’]*){0,2}$")  # "-Bob", "— Bob B."

@@ -141,3 +141,14 @@ def test_long_lines_are_kept_whole_and_long_quoted_lines_stay_quoted():
     text = f"{own}\nShort one\n\nOn Thu, Nov 26, 2026 at 5:00 PM Rocket <rocket@in.idonethis.test> wrote:\n> {quoted}\n"
     assert reply_lines(reply_text(text=text)) == [own.strip(), "Short one"]
     assert reply_lines(reply_text(text="Placeholder \ue0000\ue001 typed by hand\n")) == ["Placeholder  typed by hand"]
+
+
+def test_it_drops_every_bullet_glyph_even_without_a_space_after_it():
+    text = "•Shipped the API\n◦ Wrote the docs\n▪ Fixed the build\n‣Booked the venue\n- Planned the sprint\n"
+    assert reply_lines(reply_text(text=text)) == [
+        "Shipped the API",
+        "Wrote the docs",
+        "Fixed the build",
+        "Booked the venue",
+        "Planned the sprint",
+    ]
