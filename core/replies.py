@@ -165,20 +165,26 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
 
 
 def body_texts(message) -> tuple[str, str]:
-    """The first plain-text and HTML bodies that are not attachments (nor files, nor in an attached email),
-    as anymail's ``message.text`` and ``.html`` pick them, but decoded with :func:`decode_text` (anymail
-    fails on an unknown charset)."""
-    found = {"text/plain": None, "text/html": None}
+    """The sender's plain text and first HTML body, not attachments (nor files, nor in an attached email),
+    decoded with :func:`decode_text` (anymail fails on an unknown charset). Every plain-text part is read,
+    in order: Apple Mail splits the text around a photo put in the middle (text, image, text)."""
+    plain, html = [], None
     for part in _own_parts(message):
         kind = part.get_content_type()
         # A named part is a file even when marked inline (Apple Mail) or not marked at all.
-        if kind in found and found[kind] is None and not part.is_attachment() and not _filename(part):
-            payload = part.get_payload(decode=True) or b""
-            text = re.sub(r"\r\n|\r", "\n", decode_text(payload, part.get_content_charset()))
-            if kind == "text/plain" and (part.get_param("format") or "").lower() == "flowed":
-                text = unflow(text, delsp=(part.get_param("delsp") or "").lower() == "yes")
-            found[kind] = text
-    return found["text/plain"] or "", found["text/html"] or ""
+        if kind not in ("text/plain", "text/html") or part.is_attachment() or _filename(part):
+            continue
+        if kind == "text/html" and html is not None:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        text = re.sub(r"\r\n|\r", "\n", decode_text(payload, part.get_content_charset()))
+        if kind == "text/html":
+            html = text
+        elif (part.get_param("format") or "").lower() == "flowed":
+            plain.append(unflow(text, delsp=(part.get_param("delsp") or "").lower() == "yes"))
+        else:
+            plain.append(text)
+    return "\n".join(plain), html or ""
 
 
 def _filename(part) -> str:

@@ -333,3 +333,20 @@ def test_a_text_file_attached_to_an_html_only_reply_is_not_the_reply(client, tea
     )
     mailgun.post(client, raw)
     assert _entries(team, bob) == [("done", "Fixed the nightly build")]
+
+
+def test_it_reads_the_text_on_both_sides_of_a_photo_apple_mail_put_in_the_middle(client, team, bob):
+    body = (
+        "--a\nContent-Type: text/plain; charset=us-ascii\n\nFixed the sink in the break room\n"
+        '--a\nContent-Type: image/jpeg; name="IMG_0412.jpeg"\nContent-Disposition: inline; filename="IMG_0412.jpeg"\n'
+        "Content-Transfer-Encoding: base64\n\n/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQg=\n"
+        "--a\nContent-Type: text/plain; charset=us-ascii\n\nOrdered the spare parts\n\nSent from my iPhone\n\n"
+        "> On Nov 26, 2026, at 5:00 PM, Rocket (iDoneThis) <rocket@in.idonethis.test> wrote:\n"
+        "> What did you get done?\n"
+        "--a--"
+    )
+    raw = mailgun.reply(body=body).replace(
+        "Content-Type: text/plain; charset=utf-8", 'Content-Type: multipart/mixed; boundary="a"', 1
+    )
+    mailgun.post(client, raw)
+    assert _entries(team, bob) == [("done", "Fixed the sink in the break room"), ("done", "Ordered the spare parts")]
