@@ -21,6 +21,15 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _BLANK_LINE = re.compile(rb"\n\r?\n")  # where a message's headers end at the latest
 # The stdlib email parser raises these (and anymail ValueError subclasses) on hostile headers.
 MALFORMED = (ValueError, LookupError, IndexError, TypeError, AttributeError, OverflowError)
+# Headers some auto-responders set instead of RFC 3834's Auto-Submitted (Yandex, Mail.ru, vacation scripts).
+_AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Reply", "X-Autoresponder")
+# The subject auto-responders that set none of those headers give their answer (Outlook's, old Exchange's).
+_AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:Automatic reply|Auto(?:matic)? ?response|Auto-?reply|Out of (?:the )?office|Automatische Antwort"
+    r"|Abwesenheitsnotiz|R[ée]ponse automatique|Respuesta autom[áa]tica|Fuera de la oficina|Automatisch antwoord"
+    r"|Risposta automatica|Resposta autom[áa]tica|Autosvar|Автоответ|自動応答|自动回复)\s*:",
+    re.IGNORECASE,
+)
 
 
 def clean(value) -> str:
@@ -103,7 +112,21 @@ def sender(message) -> tuple[str, str]:
     address = clean(found.addr_spec if found else "")
     if "@" not in address:
         return address, "the From header has no email address"
+    if _plain_reading_of_from(message).lower() != address.lower():
+        # "bob@example.com <evil@elsewhere>" reads as Bob here and as evil@elsewhere (or both) to the
+        # standard parser, mail programs and SPF/DMARC checks: a reply is only taken from one plain reading.
+        return address, "the From header reads as different addresses to different mail programs"
     return address, ""
+
+
+def _plain_reading_of_from(message) -> str:
+    """The From addresses as the standard library's plain parser reads the header as sent (the parsed
+    message's own headers are already the header registry's reading)."""
+    try:
+        raw = [value for name, value in message.raw_items() if name.lower() == "from"]
+        return clean(", ".join(address for _, address in getaddresses(raw) if address))
+    except MALFORMED:
+        return ""
 
 
 def team_recipient(message) -> str:
@@ -131,8 +154,20 @@ def is_automated(message) -> bool:
     if getattr(message, "spam_detected", False):  # the ESP's spam verdict (Mailgun's X-Mailgun-Sflag)
         return True
     return (
-        auto != "no" or precedence in {"bulk", "junk", "list"} or address.startswith(("mailer-daemon@", "postmaster@"))
+        auto != "no"
+        or precedence in {"bulk", "junk", "list", "auto_reply"}
+        or address.startswith(("mailer-daemon@", "postmaster@"))
+        or any(header(message, name).lower() not in {"", "no"} for name in _AUTO_REPLY_HEADERS)
+        or _AUTO_REPLY_SUBJECT.match(header(message, "Subject")) is not None
+        or _content_type(message) == "multipart/report"  # a bounce (DSN) or read receipt (MDN), whoever sent it
     )
+
+
+def _content_type(message) -> str:
+    try:
+        return message.get_content_type()
+    except MALFORMED:
+        return ""
 
 
 def support_copy(message) -> str:

@@ -47,6 +47,34 @@ EXPECTED = {
     "html_only_outlook_web": (NOV_26, [("done", "Set up the staging database"), ("blocker", "blocked on VPN access")]),
     "html_only_list": (NOV_26, [("done", "Interviewed two candidates"), ("goal", "send the offer letter")]),
     "forwarded_note": (NOV_26, [("done", "Got the overdue invoice paid")]),
+    "thunderbird_format_flowed": (
+        NOV_26,
+        [
+            (
+                "done",
+                "Rewrote the nightly export so it streams rows instead of loading the whole table into memory first",
+            ),
+            ("done", "Reviewed the caching proposal"),
+        ],
+    ),
+    "iphone_flowed_delsp": (
+        NOV_26,
+        [
+            ("done", "Met the landlord about the lease renewal and agreed on the new terms for next year"),
+            ("done", "Ordered the replacement badge"),
+        ],
+    ),
+    # An HTML-only reply with an email attached (message/rfc822): the attached mail's text is not the reply.
+    "html_reply_with_attached_email": (
+        NOV_26,
+        [("done", "Reviewed the vendor contract"), ("done", "Sent legal’s questions on to the vendor")],
+    ),
+    "samsung_android": (NOV_26, [("done", "Fixed the fence at the depot"), ("done", "Picked up the permits")]),
+    "protonmail": (NOV_26, [("done", "Rotated the VPN certificates")]),
+    "aol_original_message": (NOV_26, [("done", "Called the insurance broker"), ("done", "Filed the expense report")]),
+    "outlook_html_german": (NOV_26, [("done", "Angebot für Müller & Söhne geschrieben"), ("done", "Server gepatcht")]),
+    "koi8r_plain": (NOV_26, [("done", "Подготовил отчёт для клиента"), ("done", "Провёл собеседование")]),
+    "outlook_winmail_dat": (NOV_26, [("done", "Closed the Q3 books")]),
     "bullets_and_blank_lines": (
         NOV_26,
         [
@@ -72,7 +100,8 @@ def test_it_turns_each_real_world_reply_into_exactly_these_entries(client, team,
     assert set(Entry.objects.filter(author=bob).values_list("occurred_on", flat=True)) == {day}
     stored = InboundMessage.objects.get()
     assert stored.outcome == InboundMessage.Outcome.ENTRIES_CREATED and stored.entries_created == len(expected)
-    assert stored.user == bob and stored.team == team and stored.raw.startswith(("From:", "Received", "MIME"))
+    assert stored.user == bob and stored.team == team
+    assert stored.raw.startswith(("From:", "Received", "MIME", "Content-Type"))  # Apple Mail puts Content-Type first
 
 
 def test_the_corpus_covers_every_file():
@@ -156,6 +185,45 @@ def test_it_ignores_auto_replies(client, team, bob):
     assert mailgun.post(client, raw).status_code == 200
     assert not Entry.objects.exists()
     assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.AUTOMATED
+
+
+@pytest.mark.parametrize(
+    "headers, subject",
+    [
+        ("X-Autoreply: yes\n", "Re: What did you get done?"),  # Yandex, Mail.ru
+        ("X-Autorespond: Out of office\n", "Re: What did you get done?"),
+        ("Precedence: auto_reply\n", "Re: What did you get done?"),
+        ("", "Automatic reply: What did you get done? – Rocket – November 26"),  # Outlook without Auto-Submitted
+        ("", "Out of Office: What did you get done?"),
+        ("", "Abwesenheitsnotiz: What did you get done?"),
+        ("", "Réponse automatique : What did you get done?"),
+    ],
+)
+def test_it_ignores_auto_replies_that_only_their_own_header_or_subject_marks(client, team, bob, headers, subject):
+    raw = mailgun.reply(body="I am out of the office until Monday.", headers=headers, subject=subject)
+    assert mailgun.post(client, raw).status_code == 200
+    assert not Entry.objects.exists()
+    assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.AUTOMATED
+
+
+@pytest.mark.parametrize("report_type", ["delivery-status", "disposition-notification"])
+def test_it_ignores_a_bounce_or_read_receipt_sent_from_a_members_address(client, team, bob, report_type):
+    body = (
+        "--r\nContent-Type: text/plain\n\nYour message was read on Thursday, November 26, 2026 18:00.\n"
+        f"--r\nContent-Type: message/{report_type}\n\nReporting-UA: mail.example.com\n\n--r--"
+    )
+    raw = mailgun.reply(body=body, subject="Read: What did you get done?").replace(
+        "Content-Type: text/plain; charset=utf-8",
+        f'Content-Type: multipart/report; report-type={report_type}; boundary="r"',
+    )
+    assert mailgun.post(client, raw).status_code == 200
+    assert not Entry.objects.exists()
+    assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.AUTOMATED
+
+
+def test_a_reply_whose_subject_only_mentions_being_out_of_office_still_counts(client, team, bob):
+    mailgun.post(client, mailgun.reply(subject="Re: What did you get done? (out of office tomorrow)"))
+    assert _entries(team, bob) == [("done", "Shipped the thing")]
 
 
 def test_it_answers_an_unknown_sender_once_politely(client, team):
@@ -249,3 +317,36 @@ def test_it_ignores_mail_the_esp_flagged_as_spam(client, team, bob):
     assert mailgun.post(client, mailgun.reply(headers="X-Mailgun-Sflag: Yes\n")).status_code == 200
     assert not Entry.objects.exists()
     assert InboundMessage.objects.get().outcome == InboundMessage.Outcome.AUTOMATED
+
+
+@pytest.mark.parametrize("disposition", ["inline; filename=build.log", None])
+def test_a_text_file_attached_to_an_html_only_reply_is_not_the_reply(client, team, bob, disposition):
+    # Apple Mail marks attachments inline; some clients name the file only in Content-Type.
+    headers = f"Content-Disposition: {disposition}\n" if disposition else ""
+    body = (
+        "--m\nContent-Type: text/html; charset=utf-8\n\n<p>Fixed the nightly build</p>\n"
+        f'--m\nContent-Type: text/plain; charset=utf-8; name="build.log"\n{headers}\n'
+        "ERROR step 4 failed\nWARNING disk at 91%\n--m--"
+    )
+    raw = mailgun.reply(body=body).replace(
+        "Content-Type: text/plain; charset=utf-8", 'Content-Type: multipart/mixed; boundary="m"', 1
+    )
+    mailgun.post(client, raw)
+    assert _entries(team, bob) == [("done", "Fixed the nightly build")]
+
+
+def test_it_reads_the_text_on_both_sides_of_a_photo_apple_mail_put_in_the_middle(client, team, bob):
+    body = (
+        "--a\nContent-Type: text/plain; charset=us-ascii\n\nFixed the sink in the break room\n"
+        '--a\nContent-Type: image/jpeg; name="IMG_0412.jpeg"\nContent-Disposition: inline; filename="IMG_0412.jpeg"\n'
+        "Content-Transfer-Encoding: base64\n\n/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQg=\n"
+        "--a\nContent-Type: text/plain; charset=us-ascii\n\nOrdered the spare parts\n\nSent from my iPhone\n\n"
+        "> On Nov 26, 2026, at 5:00 PM, Rocket (iDoneThis) <rocket@in.idonethis.test> wrote:\n"
+        "> What did you get done?\n"
+        "--a--"
+    )
+    raw = mailgun.reply(body=body).replace(
+        "Content-Type: text/plain; charset=utf-8", 'Content-Type: multipart/mixed; boundary="a"', 1
+    )
+    mailgun.post(client, raw)
+    assert _entries(team, bob) == [("done", "Fixed the sink in the break room"), ("done", "Ordered the spare parts")]

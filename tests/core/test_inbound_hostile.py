@@ -127,6 +127,31 @@ def test_it_records_a_missing_or_unreadable_from_as_a_rejection(client, team, bo
     assert not Entry.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"From: bob@example.com <evil@attacker.example>\r\n",  # others read evil@attacker.example
+        b"From: <bob@example.com>@attacker.example\r\n",
+        b"From: bob@example.com\r\n\tevil@attacker.example\r\n",
+    ],
+)
+def test_it_rejects_a_from_header_that_names_a_member_only_to_one_parser(client, team, bob, header):
+    raw = _raw(b"Forged").replace(b"From: Bob Baker <bob@example.com>\r\n", header)
+    assert _post_raw(client, raw).status_code == 200
+    stored = InboundMessage.objects.get()
+    assert stored.outcome == Outcome.REJECTED and "different addresses" in stored.parsed["rejected_because"]
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [b'From: "Baker, Bob" <bob@example.com>\r\n', b"From: =?utf-8?q?B=C3=B6b?= <BOB@example.com>\r\n"],
+)
+def test_it_still_takes_a_plain_from_header_with_any_display_name(client, team, bob, header):
+    assert _post_raw(client, _raw(b"Real").replace(b"From: Bob Baker <bob@example.com>\r\n", header)).status_code == 200
+    assert _texts() == ["Real"]
+
+
 def test_it_survives_a_message_that_is_not_mime_at_all(client, team, bob):
     assert _post_raw(client, b"\x00\xff\xfe garbage without headers \x00").status_code == 200
     assert InboundMessage.objects.get().outcome in (Outcome.REJECTED, Outcome.UNKNOWN_SENDER)
