@@ -16,14 +16,7 @@ from core.api.pagination import HeaderPagination, paginated_response
 from core.api.serializers import CallerDateTimeField, TeamRefSerializer, UserSerializer
 from core.models import WebhookDelivery
 from core.selectors.webhooks import hook_owned_by, hooks_owned_by
-from core.services.webhooks import (
-    hook_create,
-    hook_delete,
-    hook_pause,
-    hook_resume,
-    hook_secret_rotate,
-    hook_update,
-)
+from core.services.hooks import hook_create, hook_delete, hook_pause, hook_resume, hook_secret_rotate, hook_update
 
 
 class HookSerializer(serializers.Serializer):

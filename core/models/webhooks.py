@@ -2,7 +2,7 @@
 
 A :class:`WebhookDelivery` is written in the same transaction as the entry change it announces, with its
 JSON body frozen then; a sender claims it before each attempt and records the attempt as a
-:class:`WebhookAttempt`. See core/services/webhooks.py.
+:class:`WebhookAttempt`. See core/services/hooks.py and core/services/webhooks.py.
 """
 
 import secrets
@@ -31,7 +31,7 @@ class Hook(models.Model):
     target_url = models.URLField(max_length=2000)
     # Signs every body. Encrypted at rest (core/crypto.py) since signing needs it back; the plaintext is
     # shown to the owner once, when the hook is created or its secret rotated, and never again (API,
-    # product or portal). Written only by core/services/webhooks.py.
+    # product or portal). Written only by core/services/hooks.py.
     secret_encrypted = models.TextField(editable=False)
     # The events this hook is sent (WebhookDelivery.Event values).
     events = models.JSONField(default=all_webhook_events)

@@ -13,6 +13,10 @@ def membership_for(*, user, team_hash: str) -> Membership:
     )
 
 
+def user_in_team(*, user_id: int, team_id: int) -> bool:
+    return Membership.objects.filter(user_id=user_id, team_id=team_id).exists()
+
+
 def teams_for_user(*, user):
     return Team.objects.filter(memberships__user=user).select_related("organization").order_by("is_personal", "name")
 

@@ -1,7 +1,7 @@
 """The team's Webhooks page (team settings): a member's own hooks on the team — add one, see its secret once,
 change its target or events, rotate its secret, pause, resume or delete it — and each one's recent deliveries.
 
-Who may do what is the API's rule, and core/services/webhooks.py (the API's service) makes every write: any
+Who may do what is the API's rule, and core/services/hooks.py (the API's service) makes every write: any
 member adds hooks to their team; only a hook's owner sees or changes it — anyone else, team admins
 included, gets a 404 for it, as the API answers "no access" without telling the two apart.
 """
@@ -21,7 +21,7 @@ from core.selectors.webhooks import (
     hooks_on_team_owned_by,
     team_hook_count,
 )
-from core.services.webhooks import (
+from core.services.hooks import (
     HookAlreadyCreated,
     hook_create,
     hook_delete,

@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from core.models import Hook
-from core.services.webhooks import hook_create
+from core.services.hooks import hook_create
 from tests.webhook_receiver import webhook_receiver
 
 

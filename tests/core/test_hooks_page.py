@@ -1,6 +1,6 @@
 """The team's Webhooks page: the API's rule on the web — any member adds hooks to their team, only a hook's
 owner sees or changes it (a team admin included gets a 404 for someone else's), non-members get a 404 for
-all of it — every write through core/services/webhooks.py, the secret shown once, CSRF and bad input."""
+all of it — every write through core/services/hooks.py, the secret shown once, CSRF and bad input."""
 
 import pytest
 from django.test import Client
@@ -9,7 +9,8 @@ from django.urls import reverse
 from core.crypto import unseal
 from core.models import Hook, WebhookDelivery
 from core.services.entries import entry_create
-from core.services.webhooks import hook_create, webhook_delivery_send
+from core.services.hooks import hook_create
+from core.services.webhooks import webhook_delivery_send
 
 pytestmark = pytest.mark.usefixtures("loopback_webhooks")  # tests/core/conftest.py
 

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 
 from core.models import Hook, WebhookDelivery
 from core.services.entries import entry_create, entry_update
-from core.services.webhooks import hook_create, hook_pause, hook_resume, hook_update, webhook_redeliver
+from core.services.hooks import hook_create, hook_pause, hook_resume, hook_update
+from core.services.webhooks import webhook_redeliver
 
 Status = WebhookDelivery.Status
 URL = "http://127.0.0.1:9/receive"

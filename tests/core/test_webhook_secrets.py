@@ -15,7 +15,8 @@ from django.db.migrations.executor import MigrationExecutor
 from core.crypto import SecretUnreadable, unseal
 from core.models import Hook, WebhookDelivery
 from core.services.entries import entry_create
-from core.services.webhooks import hook_secret_rotate, webhook_delivery_send
+from core.services.hooks import hook_secret_rotate
+from core.services.webhooks import webhook_delivery_send
 
 pytestmark = pytest.mark.usefixtures("loopback_webhooks")  # tests/core/conftest.py
 

@@ -16,12 +16,9 @@ from django.utils import timezone
 from core.models import Entry, Hook, WebhookAttempt, WebhookDelivery
 from core.services.accounts import user_api_token_reset
 from core.services.entries import entry_archive, entry_create, entry_update, goal_complete
+from core.services.hooks import HookAlreadyCreated, hook_create, hook_delete, hook_update
 from core.services.teams import membership_remove
 from core.services.webhooks import (
-    HookAlreadyCreated,
-    hook_create,
-    hook_delete,
-    hook_update,
     webhook_deliveries_prune,
     webhook_deliveries_sweep,
     webhook_delivery_send,

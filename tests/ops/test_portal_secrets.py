@@ -48,7 +48,7 @@ def test_it_still_filters_on_ordinary_columns(sam):
 
 def test_it_shows_support_no_secret_on_any_page_about_a_person_or_team(sam, dev, alice, team, settings):
     from core.services.accounts import user_api_token_reset
-    from core.services.webhooks import hook_create
+    from core.services.hooks import hook_create
     from idt_slack.crypto import token_encrypt
     from idt_slack.models import SlackInstallation
     from ops.models import AuditRecord

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from core.models import Hook, WebhookDelivery
 from core.services.entries import entry_create
-from core.services.webhooks import hook_create, hook_delete, hook_pause, webhook_delivery_send
+from core.services.hooks import hook_create, hook_delete, hook_pause
+from core.services.webhooks import webhook_delivery_send
 from ops.models import AuditRecord
 from tests.ops.conftest import client_for
 from tests.webhook_receiver import webhook_receiver

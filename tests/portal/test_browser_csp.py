@@ -5,8 +5,8 @@ import pytest
 from django_celery_beat.models import CrontabSchedule
 
 from core.services.entries import entries_create_from_lines
+from core.services.hooks import hook_create
 from core.services.social import comment_create, like_toggle
-from core.services.webhooks import hook_create
 from ops.selectors.maintenance import maintenance_forget
 from ops.services.maintenance import maintenance_set
 from tests.ops.conftest import _staff

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from core.models import WebhookDelivery
 from core.services.entries import entry_create
-from core.services.webhooks import hook_create
+from core.services.hooks import hook_create
 from portal.celery import app
 from scheduled.schedules import SCHEDULES
 from tests.processes import celery_worker, process_env, wait_for

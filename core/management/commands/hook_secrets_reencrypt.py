@@ -4,7 +4,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.crypto import SecretUnreadable
-from core.services.webhooks import hook_secrets_reencrypt
+from core.services.hooks import hook_secrets_reencrypt
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ import pytest
 
 from core.crypto import unseal
 from core.models import Hook
-from core.services.webhooks import hook_create
+from core.services.hooks import hook_create
 
 HOOK_FIELDS = {"id", "target_url", "events", "paused", "created_at", "updated_at", "team", "user"}
 NO_WEBHOOK = {"error": "You do not have access to that webhook"}
