@@ -26,7 +26,7 @@ def audit_record(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=getattr(actor, "email", "") or str(actor or "system"),
         action=action,
-        target=str(target)[:300],
+        target=mask_text(str(target))[:300],  # a hook names its target URL, which may carry a password
         parameters=mask_secrets(parameters or {}),
         result=result,
         detail=mask_text(str(detail))[:5000],

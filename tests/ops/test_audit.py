@@ -30,6 +30,11 @@ def test_it_records_who_did_what_with_masked_parameters(root):
     assert row.parameters == {"token": MASK, "n": 2}
 
 
+def test_it_masks_a_password_in_the_target(root):
+    row = audit_record(actor=root, action="demo.act", target="hook abc → https://bob:hunter22@example.com/in")
+    assert "hunter22" not in row.target and row.target == f"hook abc → https://bob:{MASK}@example.com/in"
+
+
 def test_it_records_a_failed_action_with_its_error_and_reraises(dev):
     with pytest.raises(RuntimeError), audited(actor=dev, action="demo.fail", target="x", parameters={"a": 1}):
         raise RuntimeError("it broke at postgres://u:pw@host/db")

@@ -138,3 +138,18 @@ def test_it_searches_hooks_by_their_target_as_shown_so_a_search_cannot_test_a_pa
     assert hook.hash_id not in client.get(url, {"q": "hookuser:h"}).content.decode()
     assert hook.hash_id in client.get(url, {"q": "hooks.example.com"}).content.decode()
     assert hook.hash_id in client.get(url, {"q": hook.hash_id}).content.decode()
+
+
+def test_it_masks_a_token_in_a_slack_installations_last_error_on_the_team_page(sam, team):
+    from idt_slack.crypto import token_encrypt
+    from idt_slack.models import SlackInstallation
+
+    SlackInstallation.objects.create(
+        team=team,
+        slack_team_id="T43",
+        slack_team_name="Rocketeers",
+        bot_token_encrypted=token_encrypt("xoxb-not-for-support-43"),
+        last_error="invalid_auth: Authorization: Bearer xoxb-leaked-in-an-error-1234",
+    )
+    page = client_for(sam).get(reverse("admin:ops_team", args=[team.hash_id])).content.decode()
+    assert "last error: invalid_auth" in page and "xoxb-leaked-in-an-error-1234" not in page
