@@ -18,7 +18,9 @@ def user_in_team(*, user_id: int, team_id: int) -> bool:
 
 
 def teams_for_user(*, user):
-    return Team.objects.filter(memberships__user=user).select_related("organization").order_by("is_personal", "name")
+    # pk last: teams of the same name keep one order, so a paged list shows each once
+    teams = Team.objects.filter(memberships__user=user).select_related("organization")
+    return teams.order_by("is_personal", "name", "pk")
 
 
 def teams_to_join(*, user):

@@ -85,3 +85,16 @@ def test_team_lists_page_the_same_way(as_alice, sixty, team):
     assert Entry.objects.count() == 60
     teams = as_alice.get("/api/v2/teams")
     assert teams["X-Total"] == "2" and "Link" in teams
+
+
+def test_teams_of_the_same_name_each_show_once_across_pages(as_alice, alice):
+    from core.services.teams import team_create
+
+    made = {team_create(owner=alice, name="Ops").hash_id for _ in range(6)}
+    seen = []
+    for page in range(1, 10):
+        answer = as_alice.get("/api/v2/teams", {"page": page, "per_page": 1}).json()
+        if not answer:
+            break
+        seen += [team["hash_id"] for team in answer]
+    assert made <= set(seen) and len(seen) == len(set(seen))
