@@ -3,7 +3,8 @@
 The webhooks (/anymail/…) answer a mail provider, never a browser: sessions, the signed-in user, flash
 messages, CSRF (the views are exempt), static files and the page policy (their answers are exempt) do nothing
 for them but cost each post CPU. Their handler has the rest of the site's middleware, in the site's order:
-traffic figures, HTTPS, maintenance (a 503 the provider retries), the host check, framing headers.
+traffic figures, HTTPS, the NUL check of the address, maintenance (a 503 the provider retries), the host check,
+framing headers.
 """
 
 from django.conf import settings

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "ops.runtime.middleware.RequestStatsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "ops.runtime.middleware.CSPMiddleware",  # django-csp's, skipping the policy for exempt responses
+    "core.web.middleware.RefuseNulBytesMiddleware",  # a 400, not the database's 500 at the first lookup
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ops.runtime.middleware.MaintenanceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
