@@ -2,6 +2,8 @@
 owner sees or changes it (a team admin included gets a 404 for someone else's), non-members get a 404 for
 all of it — every write through core/services/hooks.py, the secret shown once, CSRF and bad input."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -186,8 +188,6 @@ def test_team_settings_link_to_the_page(bob, team):
 
 
 def _creation_key(page) -> str:
-    import re
-
     found = re.search(r'name="creation_key" value="([^"]+)"', page.content.decode())
     assert found, "the add form carries its one-time key"
     return found.group(1)

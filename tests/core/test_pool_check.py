@@ -172,7 +172,7 @@ def test_a_silent_database_costs_a_request_one_network_timeout_not_one_per_idle_
             with pytest.raises(OperationalError):
                 _request(wrapper)
             waited = time.monotonic() - started
-            assert 0.5 <= waited < 1.2, waited  # one bound of 0.5 s, not three
+            assert 0.5 <= waited < 1.45, waited  # one bound of 0.5 s, not three (1.5 s) nor the pool's wait after
         finally:
             proxy.forward()
             next(backend, None)

@@ -216,9 +216,7 @@ def test_it_lets_only_superusers_change_a_staff_account(sam, dev, root, alice):
     root_hash = User.objects.get(pk=root.pk).api_token_hash
     action = {"action": "api_token_revoke", "_selected_action": [root.pk, dev.pk, alice.pk]}
     answer = client_for(sam).post(reverse("admin:core_user_changelist"), action, follow=True)
-    assert "a staff account&#x27;s token is revoked by a superuser" in answer.content.decode() or (
-        "a staff account's token is revoked by a superuser" in answer.content.decode()
-    )
+    assert "token is revoked by a superuser" in answer.content.decode()  # the refusal, said
     assert User.objects.get(pk=root.pk).api_token_hash == root_hash and root_token
     assert User.objects.get(pk=dev.pk).api_token_hash == dev_before
     revoked = AuditRecord.objects.filter(action="core.user.api_token_reset", actor=sam, result="ok")
